@@ -1,0 +1,126 @@
+//! Go `encoding/json` output, byte for byte: Argo stores a measurement's `value` this way, and
+//! users' dashboards and tests compare those strings.
+
+use crate::value::Value;
+
+/// Formats a float as Go's `encoding/json` does: shortest round-trip digits, plain notation
+/// unless |x| < 1e-6 or |x| >= 1e21, exponent without leading zeros (`1e-7`, `1e+21`).
+pub fn format_float(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".to_string();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "+Inf" } else { "-Inf" }.to_string();
+    }
+    let abs = f.abs();
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        let s = format!("{f:e}");
+        // Rust prints `1e21` / `1e-7`; Go prints `1e+21` / `1e-7`.
+        match s.split_once('e') {
+            Some((mantissa, exp)) if !exp.starts_with('-') => format!("{mantissa}e+{exp}"),
+            _ => s,
+        }
+    } else if f == 0.0 && f.is_sign_negative() {
+        "-0".to_string()
+    } else {
+        format!("{f}")
+    }
+}
+
+/// Writes a JSON string literal with Go's escaping (`<`, `>`, `&`, U+2028, U+2029 as `\uXXXX`).
+pub fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+pub(crate) fn write_value(out: &mut String, v: &Value) {
+    match v {
+        Value::Nil => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => out.push_str(&i.to_string()),
+        Value::Float(f) => out.push_str(&format_float(*f)),
+        Value::String(s) => write_string(out, s),
+        Value::Floats(fs) => {
+            out.push('[');
+            for (i, f) in fs.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&format_float(*f));
+            }
+            out.push(']');
+        }
+        Value::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(out, item);
+            }
+            out.push(']');
+        }
+        Value::Map(m) => {
+            out.push('{');
+            for (i, (k, item)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(out, k);
+                out.push(':');
+                write_value(out, item);
+            }
+            out.push('}');
+        }
+        Value::Time(t) => {
+            write_string(out, &t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
+        }
+        Value::Duration(ns) => out.push_str(&ns.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_match_go() {
+        assert_eq!(format_float(1.0), "1");
+        assert_eq!(format_float(1.1), "1.1");
+        assert_eq!(format_float(-1.1), "-1.1");
+        assert_eq!(format_float(0.000001), "0.000001");
+        assert_eq!(format_float(0.0000001), "1e-7");
+        assert_eq!(format_float(1e21), "1e+21");
+        assert_eq!(format_float(123456789.0), "123456789");
+        assert_eq!(format_float(0.95), "0.95");
+    }
+
+    #[test]
+    fn strings_escape_like_go() {
+        let mut s = String::new();
+        write_string(&mut s, "a<b>&\"c\"\n");
+        assert_eq!(s, r#""a\u003cb\u003e\u0026\"c\"\n""#);
+    }
+
+    #[test]
+    fn maps_are_sorted_and_compact() {
+        let v = Value::from_json(&serde_json::json!({"status": "ok", "color": "red", "n": 2}));
+        assert_eq!(v.to_go_json(), r#"{"color":"red","n":2,"status":"ok"}"#);
+    }
+}

@@ -1,0 +1,32 @@
+//! RFC 3339 timestamps as Kubernetes writes them (`2024-01-01T00:00:00Z`), keeping sub-second
+//! precision when there is any so that a resumed run schedules exactly as before.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer, Serializer};
+
+pub fn format(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+pub fn parse(s: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
+    DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc))
+}
+
+pub mod option {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&format(t)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        let raw: Option<String> = Option::deserialize(d)?;
+        match raw.as_deref() {
+            None | Some("") => Ok(None),
+            Some(s) => parse(s).map(Some).map_err(serde::de::Error::custom),
+        }
+    }
+}

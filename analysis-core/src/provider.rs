@@ -1,0 +1,106 @@
+//! The seam between the engine and the outside world: a [`Provider`] turns a templated metric
+//! into a typed result. Implementations live in the `providers` crate, one module each.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::Metric;
+use crate::value::Value;
+
+/// A boxed, sendable future, so providers can be used as trait objects.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a provider needs to know about the moment of measurement. Live runs pass the wall
+/// clock; backtests pass a virtual time in the past (Prometheus' `time=` parameter).
+#[derive(Clone, Debug)]
+pub struct MeasureContext {
+    pub now: DateTime<Utc>,
+}
+
+/// A successful provider answer: the typed `result` conditions see, the `value` string stored
+/// in the measurement, and measurement metadata (e.g. Prometheus warnings).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProviderOutput {
+    pub result: Value,
+    pub value: String,
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl ProviderOutput {
+    /// An output whose `value` is the result encoded as Go's `encoding/json` would.
+    pub fn new(result: Value) -> ProviderOutput {
+        let value = result.to_go_json();
+        ProviderOutput {
+            result,
+            value,
+            metadata: BTreeMap::new(),
+        }
+    }
+}
+
+/// A provider failure; its text becomes the Error measurement's message verbatim, so it must
+/// read exactly like Argo's.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ProviderError {
+    pub message: String,
+}
+
+impl ProviderError {
+    pub fn new(message: impl Into<String>) -> ProviderError {
+        ProviderError {
+            message: message.into(),
+        }
+    }
+
+    /// The error for provider kinds Augur does not measure.
+    pub fn unsupported(kind: &str) -> ProviderError {
+        ProviderError::new(format!("provider {kind} is not supported"))
+    }
+}
+
+/// The raw answer of a provider's backend, kept so a run can be recorded and replayed through
+/// the provider's own parsing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RawResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+/// What one fetch produced: the outcome, and the raw answer when the backend sent one.
+#[derive(Clone, Debug)]
+pub struct Fetched {
+    pub outcome: Result<ProviderOutput, ProviderError>,
+    pub raw: Option<RawResponse>,
+}
+
+impl Fetched {
+    pub fn failed(error: ProviderError) -> Fetched {
+        Fetched {
+            outcome: Err(error),
+            raw: None,
+        }
+    }
+}
+
+/// A metric provider (web, prometheus, skywalking, recorded, ...).
+pub trait Provider: Send + Sync {
+    /// The provider key in the manifest (`web`, `prometheus`, ...).
+    fn kind(&self) -> &'static str;
+
+    /// Takes one measurement of an already templated metric.
+    fn fetch<'a>(&'a self, metric: &'a Metric, ctx: &'a MeasureContext) -> BoxFuture<'a, Fetched>;
+
+    /// Turns a raw backend answer into a result exactly as [`Provider::fetch`] would, so recorded
+    /// responses replay through the same parsing.
+    fn parse(&self, metric: &Metric, raw: &RawResponse) -> Result<ProviderOutput, ProviderError>;
+
+    /// Metadata stored on the metric's result (Argo's `GetMetadata`), e.g. the resolved query.
+    fn metric_metadata(&self, _metric: &Metric) -> BTreeMap<String, String> {
+        BTreeMap::new()
+    }
+}
