@@ -1,5 +1,6 @@
 //! `augur`: a thin binary that wires flags to the library crates (CLI and service).
 
+mod cli;
 mod serve;
 
 use std::process::ExitCode;
@@ -16,6 +17,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Evaluate conditions against one result, as a measurement would.
+    Eval(cli::eval::EvalArgs),
+    /// Check manifests: loading, templating, validation, conditions and the classic traps.
+    Lint(cli::lint::LintArgs),
+    /// Run an analysis live from a terminal with the real clock.
+    Run(cli::run::RunArgs),
+    /// Replay a recording through a template on a virtual clock.
+    Replay(cli::replay::ReplayArgs),
+    /// Run live like `run` and record every raw provider answer.
+    Record(cli::record::RecordArgs),
+    /// Run a template against Prometheus history as if it had started in the past.
+    Backtest(cli::backtest::BacktestArgs),
     /// Run the evaluator service (HTTP + gRPC) on an embedded SQLite store.
     Serve(serve::ServeArgs),
 }
@@ -23,6 +36,12 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Eval(args) => cli::eval::main(args),
+        Command::Lint(args) => cli::lint::main(args),
+        Command::Run(args) => cli::run::main(args),
+        Command::Replay(args) => cli::replay::main(args),
+        Command::Record(args) => cli::record::main(args),
+        Command::Backtest(args) => cli::backtest::main(args),
         Command::Serve(args) => serve::main(args),
     }
 }

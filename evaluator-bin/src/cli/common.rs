@@ -1,0 +1,85 @@
+//! Plumbing shared by the commands: `--arg NAME=VALUE`, loading a template into a run,
+//! output formats and Argo-phase exit codes.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use analysis_core::load::{self, Document};
+use analysis_core::model::{AnalysisRun, Argument, Phase};
+
+/// `--output text|json`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Parses `NAME=VALUE` (the value may itself contain `=`).
+pub fn parse_arg(s: &str) -> Result<Argument, String> {
+    match s.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok(Argument {
+            name: name.to_string(),
+            value: Some(value.to_string()),
+            value_from: None,
+        }),
+        _ => Err(format!("expected NAME=VALUE, got {s:?}")),
+    }
+}
+
+/// Exit codes shared by `run`, `replay`, `record` and `backtest`:
+/// 0 Successful, 1 Failed, 2 Error, 3 Inconclusive.
+pub fn exit_code(phase: Option<Phase>) -> ExitCode {
+    match phase {
+        Some(Phase::Successful) => ExitCode::SUCCESS,
+        Some(Phase::Failed) => ExitCode::from(1),
+        Some(Phase::Inconclusive) => ExitCode::from(3),
+        _ => ExitCode::from(2),
+    }
+}
+
+/// Loads a file holding one AnalysisTemplate/ClusterAnalysisTemplate (instantiated with
+/// `args`, as a Rollout would) or one AnalysisRun (caller args override its own by name).
+pub fn load_run(path: &Path, args: &[Argument]) -> Result<AnalysisRun, String> {
+    let docs = load::load_file(path).map_err(|e| e.to_string())?;
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "analysis".to_string());
+    let mut templates = Vec::new();
+    let mut runs = Vec::new();
+    for doc in docs {
+        match doc {
+            Document::Template(t) => templates.push(t),
+            Document::Run(r) => runs.push(r),
+            Document::Skipped { .. } => {}
+        }
+    }
+    match (templates.len(), runs.len()) {
+        (0, 1) => {
+            let mut run = runs.remove(0);
+            for a in args {
+                match run.spec.args.iter_mut().find(|x| x.name == a.name) {
+                    Some(existing) => *existing = a.clone(),
+                    None => run.spec.args.push(a.clone()),
+                }
+            }
+            if run.metadata.name.is_none() {
+                run.metadata.name = Some(name);
+            }
+            Ok(run)
+        }
+        (0, 0) => Err(format!(
+            "{}: no AnalysisTemplate or AnalysisRun found",
+            path.display()
+        )),
+        (_, 0) => {
+            let refs: Vec<_> = templates.iter().collect();
+            analysis_core::args::build_run(&name, &refs, args).map_err(|e| e.to_string())
+        }
+        _ => Err(format!(
+            "{}: holds both templates and runs; give one or the other",
+            path.display()
+        )),
+    }
+}

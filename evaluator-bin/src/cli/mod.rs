@@ -1,0 +1,10 @@
+//! The terminal commands. Each module parses its flags, calls the library crates and renders
+//! the result; shared plumbing lives in [`common`].
+
+pub mod backtest;
+pub mod common;
+pub mod eval;
+pub mod lint;
+pub mod record;
+pub mod replay;
+pub mod run;
