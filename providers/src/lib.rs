@@ -5,7 +5,10 @@
 //!
 //! STUB registry: owned by the providers helper (web, prometheus, skywalking modules).
 
+pub mod backtest;
 pub mod driver;
+pub mod recorded;
+pub mod replay;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
