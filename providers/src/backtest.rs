@@ -1,1 +1,137 @@
-//! stub
+//! Backtest: "would this template have caught last week's bad release?" The run starts at a
+//! past instant T1 and the same engine is driven on a virtual clock; each measurement is a
+//! real Prometheus query evaluated at its virtual time (`time=`), until the run completes or
+//! the clock passes T2. Only Prometheus keeps history it can be asked about, so metrics of
+//! other providers are left out of the run and listed as not backtestable.
+
+use std::collections::BTreeMap;
+
+use analysis_core::MeasureContext;
+use analysis_core::engine::MeasureOutcome;
+use analysis_core::model::{AnalysisRun, AnalysisRunStatus, time};
+use analysis_core::secrets::SecretSource;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::Providers;
+use crate::replay::{Advance, MetricInfo, TimelineEntry, VirtualRun};
+
+/// The backtest window.
+#[derive(Clone, Debug)]
+pub struct BacktestOptions {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Keep at most this many timeline entries.
+    pub timeline_limit: Option<usize>,
+}
+
+/// A metric left out because its provider has no history to query.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NotBacktestable {
+    pub metric: String,
+    pub provider: String,
+}
+
+/// The run as it stood when it completed or reached `to`, with its verdict timeline.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BacktestReport {
+    #[serde(flatten)]
+    pub status: AnalysisRunStatus,
+    pub from: String,
+    pub to: String,
+    pub timeline: Vec<TimelineEntry>,
+    /// True when the window ended before the run completed.
+    pub reached_end: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_backtestable: Vec<NotBacktestable>,
+    #[serde(skip)]
+    pub run_name: String,
+    #[serde(skip)]
+    pub metrics: Vec<MetricInfo>,
+}
+
+/// Why a backtest could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BacktestError {
+    #[error("--from ({from}) must be before --to ({to})")]
+    EmptyWindow { from: String, to: String },
+    #[error("nothing to backtest: only Prometheus metrics can be backtested, and {0}")]
+    NoPrometheusMetric(String),
+}
+
+/// Runs `run` over Prometheus history from `options.from` to `options.to`.
+pub async fn backtest(
+    mut run: AnalysisRun,
+    providers: &Providers,
+    secrets: &dyn SecretSource,
+    options: &BacktestOptions,
+) -> Result<BacktestReport, BacktestError> {
+    if options.from >= options.to {
+        return Err(BacktestError::EmptyWindow {
+            from: time::format(&options.from),
+            to: time::format(&options.to),
+        });
+    }
+    let (kept, left_out): (Vec<_>, Vec<_>) = std::mem::take(&mut run.spec.metrics)
+        .into_iter()
+        .partition(|m| m.provider.kind() == Some("prometheus"));
+    let not_backtestable: Vec<NotBacktestable> = left_out
+        .iter()
+        .map(|m| NotBacktestable {
+            metric: m.name.clone(),
+            provider: m.provider.kinds().join("+"),
+        })
+        .collect();
+    if kept.is_empty() {
+        let others = not_backtestable
+            .iter()
+            .map(|n| format!("{:?} is a {} metric", n.metric, n.provider))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let others = if others.is_empty() {
+            "the template has no metrics".to_string()
+        } else {
+            others
+        };
+        return Err(BacktestError::NoPrometheusMetric(others));
+    }
+    run.spec.metrics = kept;
+
+    let mut vr = VirtualRun::new(run, options.from, options.timeline_limit);
+    let reached_end = loop {
+        let now = vr.now();
+        let requests = vr.begin_pass(secrets);
+        let fetches = requests.into_iter().map(|request| async move {
+            let provider = providers.for_metric(&request.metric);
+            let fetched = provider
+                .fetch(&request.metric, &MeasureContext { now })
+                .await;
+            MeasureOutcome {
+                metric_metadata: provider.metric_metadata(&request.metric),
+                metric_name: request.metric_name,
+                started_at: now,
+                finished_at: now,
+                outcome: fetched.outcome,
+            }
+        });
+        let outcomes = futures::future::join_all(fetches).await;
+        vr.finish_pass(outcomes, &BTreeMap::new());
+        match vr.advance(Some(options.to)) {
+            Advance::Next => continue,
+            Advance::Horizon => break true,
+            Advance::Completed | Advance::Stalled => break false,
+        }
+    };
+    let finished = vr.finish();
+    Ok(BacktestReport {
+        status: finished.status,
+        from: time::format(&options.from),
+        to: time::format(&options.to),
+        timeline: finished.timeline,
+        reached_end,
+        not_backtestable,
+        run_name: finished.run_name,
+        metrics: finished.metrics,
+    })
+}
