@@ -42,3 +42,19 @@ pub fn mask(text: &str, secrets: &[String]) -> String {
     }
     out
 }
+
+/// STUB (foundation helper replaces): secrets mounted as `<dir>/<secret-name>/<key>`.
+pub struct DirSecrets(std::path::PathBuf);
+
+impl DirSecrets {
+    pub fn new(dir: impl Into<std::path::PathBuf>) -> DirSecrets {
+        DirSecrets(dir.into())
+    }
+}
+
+impl SecretSource for DirSecrets {
+    fn get(&self, name: &str, key: &str) -> Result<String, String> {
+        std::fs::read_to_string(self.0.join(name).join(key))
+            .map_err(|_| format!("secrets \"{name}\" not found"))
+    }
+}

@@ -5,6 +5,7 @@ pub mod backtest;
 pub mod common;
 pub mod eval;
 pub mod lint;
+pub mod live;
 pub mod record;
 pub mod replay;
 pub mod run;

@@ -1,10 +1,135 @@
-//! `augur run`. STUB: being written.
+//! `augur run`: one AnalysisRun, live, with the real clock, driving the same engine and
+//! providers as the service. Ctrl-C terminates the run the way `spec.terminate` does.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(clap::Args)]
-pub struct RunArgs {}
+use analysis_core::engine::RunEngine;
+use analysis_core::secrets::{DirSecrets, NoSecrets, SecretSource};
+use providers::driver::{self, SystemClock};
+use providers::{ProviderOptions, Providers};
 
-pub fn main(_args: RunArgs) -> ExitCode {
-    ExitCode::from(2)
+use super::common::{Output, exit_code, load_run, parse_arg};
+use super::live::Progress;
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// An AnalysisTemplate, ClusterAnalysisTemplate or AnalysisRun manifest (YAML or JSON).
+    template: PathBuf,
+    /// `NAME=VALUE` for the template's args.
+    #[arg(long = "arg", value_name = "NAME=VALUE", value_parser = parse_arg)]
+    args: Vec<analysis_core::Argument>,
+    /// Directory of secrets laid out as Kubernetes mounts them: `<dir>/<secret-name>/<key>`.
+    #[arg(long)]
+    secrets_dir: Option<PathBuf>,
+    /// `json` prints the final AnalysisRun status with Argo's field names.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    output: Output,
+}
+
+pub fn main(a: RunArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("augur run: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(a)) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("augur run: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Everything a live run needs besides the engine: used by `run` and `record`.
+pub struct LiveSetup {
+    pub engine: RunEngine,
+    pub providers: Providers,
+    pub secrets: Box<dyn SecretSource>,
+}
+
+/// Loads the manifest, instantiates the run and sets up providers and secrets.
+pub fn setup(
+    template: &std::path::Path,
+    args: &[analysis_core::Argument],
+    secrets_dir: Option<&std::path::Path>,
+) -> Result<LiveSetup, String> {
+    let run = load_run(template, args)?;
+    let providers = Providers::new(ProviderOptions::default()).map_err(|e| e.to_string())?;
+    let secrets: Box<dyn SecretSource> = match secrets_dir {
+        Some(dir) => Box::new(DirSecrets::new(dir)),
+        None => Box::new(NoSecrets),
+    };
+    Ok(LiveSetup {
+        engine: RunEngine::new(run),
+        providers,
+        secrets,
+    })
+}
+
+/// Drives the run until it completes or Ctrl-C terminates it.
+pub async fn drive(
+    setup: &mut LiveSetup,
+    progress: &mut Progress,
+    observer: Option<&dyn driver::FetchObserver>,
+) {
+    let clock = SystemClock;
+    let mut interrupted = false;
+    loop {
+        let report = driver::run_pass(
+            &mut setup.engine,
+            &setup.providers,
+            setup.secrets.as_ref(),
+            &clock,
+            observer,
+        )
+        .await;
+        progress.measured(&setup.engine, &report);
+        if setup.engine.is_completed() || interrupted {
+            break;
+        }
+        let Some(next) = setup.engine.next_pass_at() else {
+            break;
+        };
+        // Sleep until the next pass, redrawing the live view each second.
+        loop {
+            let now = chrono::Utc::now();
+            if now >= next {
+                break;
+            }
+            let wait = (next - now)
+                .to_std()
+                .unwrap_or_default()
+                .min(std::time::Duration::from_secs(1));
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => progress.tick(&setup.engine),
+                _ = tokio::signal::ctrl_c() => {
+                    progress.note("interrupted: terminating the run");
+                    setup.engine.terminate();
+                    interrupted = true;
+                    break;
+                }
+            }
+        }
+    }
+    progress.finish(&setup.engine);
+}
+
+async fn run(a: RunArgs) -> Result<ExitCode, String> {
+    let mut setup = setup(&a.template, &a.args, a.secrets_dir.as_deref())?;
+    let mut progress = Progress::new(a.output);
+    drive(&mut setup, &mut progress, None).await;
+    let run = setup.engine.run();
+    let phase = run.status.as_ref().and_then(|s| s.phase);
+    if a.output == Output::Json {
+        let status = serde_json::to_string_pretty(&run.status).map_err(|e| e.to_string())?;
+        println!("{status}");
+    }
+    Ok(exit_code(phase))
 }
