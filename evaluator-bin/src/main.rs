@@ -1,6 +1,7 @@
 //! `augur`: a thin binary that wires flags to the library crates (CLI and service).
 
 mod cli;
+mod plot;
 mod serve;
 
 use std::process::ExitCode;

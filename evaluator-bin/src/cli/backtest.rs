@@ -1,10 +1,117 @@
-//! `augur backtest`. STUB: being written.
+//! `augur backtest`: a template run over Prometheus history as if it had started at `--from`
+//! (providers::backtest), answering "would this have caught last week's bad release?".
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(clap::Args)]
-pub struct BacktestArgs {}
+use analysis_core::model::time;
+use analysis_core::secrets::{DirSecrets, NoSecrets, SecretSource};
+use chrono::{DateTime, Utc};
+use providers::backtest::{self, BacktestOptions};
+use providers::{ProviderOptions, Providers};
 
-pub fn main(_args: BacktestArgs) -> ExitCode {
-    ExitCode::from(2)
+use super::common::{Output, exit_code, load_run, parse_arg};
+use super::replay::{EXIT_INCOMPLETE, parse_time, print_text};
+use crate::plot::{self, PlotInput};
+
+#[derive(clap::Args)]
+pub struct BacktestArgs {
+    /// An AnalysisTemplate, ClusterAnalysisTemplate or AnalysisRun manifest (YAML or JSON).
+    template: PathBuf,
+    /// When the run starts (RFC 3339).
+    #[arg(long, value_parser = parse_time)]
+    from: DateTime<Utc>,
+    /// When to stop if the run has not completed (RFC 3339).
+    #[arg(long, value_parser = parse_time)]
+    to: DateTime<Utc>,
+    /// `NAME=VALUE` for the template's args.
+    #[arg(long = "arg", value_name = "NAME=VALUE", value_parser = parse_arg)]
+    args: Vec<analysis_core::Argument>,
+    /// Directory of secrets laid out as Kubernetes mounts them: `<dir>/<secret-name>/<key>`.
+    #[arg(long)]
+    secrets_dir: Option<PathBuf>,
+    /// `json` prints the AnalysisRun status with Argo's field names and the timeline.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    output: Output,
+    /// Draw the run to FILE.svg or FILE.png.
+    #[arg(long, value_name = "FILE")]
+    plot: Option<PathBuf>,
+}
+
+pub fn main(a: BacktestArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("augur backtest: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(a)) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("augur backtest: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(a: BacktestArgs) -> Result<ExitCode, String> {
+    let run = load_run(&a.template, &a.args)?;
+    let providers = Providers::new(ProviderOptions::default()).map_err(|e| e.to_string())?;
+    let secrets: Box<dyn SecretSource> = match &a.secrets_dir {
+        Some(dir) => Box::new(DirSecrets::new(dir)),
+        None => Box::new(NoSecrets),
+    };
+    let options = BacktestOptions {
+        from: a.from,
+        to: a.to,
+        timeline_limit: None,
+    };
+    let report = backtest::backtest(run, &providers, secrets.as_ref(), &options)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some(path) = &a.plot {
+        plot::write(
+            path,
+            &PlotInput {
+                what: "backtest",
+                run_name: &report.run_name,
+                status: &report.status,
+                timeline: &report.timeline,
+                metrics: &report.metrics,
+                start: a.from,
+            },
+        )?;
+    }
+    for n in &report.not_backtestable {
+        eprintln!(
+            "augur backtest: metric {:?} ({}) is not backtestable: left out of the run",
+            n.metric, n.provider
+        );
+    }
+    match a.output {
+        Output::Json => {
+            let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+            println!("{json}");
+        }
+        Output::Text => {
+            println!(
+                "backtest from {} to {}",
+                time::format(&a.from),
+                time::format(&a.to)
+            );
+            print_text(&report.run_name, &report.status, &report.timeline, a.from);
+            if report.reached_end {
+                println!("reached --to before the run completed");
+            }
+        }
+    }
+    let complete = report.status.phase.is_some_and(|p| p.is_completed());
+    if !complete && report.reached_end {
+        return Ok(ExitCode::from(EXIT_INCOMPLETE));
+    }
+    Ok(exit_code(report.status.phase))
 }

@@ -1,10 +1,70 @@
-//! `augur record`. STUB: being written.
+//! `augur record`: `augur run` with a [`RecordingWriter`] on the live driver, so every raw
+//! provider answer is kept and the run can be replayed later against a changed template.
 
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(clap::Args)]
-pub struct RecordArgs {}
+use providers::recorded::RecordingWriter;
 
-pub fn main(_args: RecordArgs) -> ExitCode {
-    ExitCode::from(2)
+use super::common::{Output, exit_code, parse_arg};
+use super::live::Progress;
+use super::run::{drive, setup};
+
+#[derive(clap::Args)]
+pub struct RecordArgs {
+    /// An AnalysisTemplate, ClusterAnalysisTemplate or AnalysisRun manifest (YAML or JSON).
+    template: PathBuf,
+    /// Where to write the recording (JSON Lines); an existing file is replaced.
+    #[arg(long, value_name = "FILE.jsonl")]
+    out: PathBuf,
+    /// `NAME=VALUE` for the template's args.
+    #[arg(long = "arg", value_name = "NAME=VALUE", value_parser = parse_arg)]
+    args: Vec<analysis_core::Argument>,
+    /// Directory of secrets laid out as Kubernetes mounts them: `<dir>/<secret-name>/<key>`.
+    #[arg(long)]
+    secrets_dir: Option<PathBuf>,
+    /// `json` prints the final AnalysisRun status with Argo's field names.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    output: Output,
+}
+
+pub fn main(a: RecordArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("augur record: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(a)) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("augur record: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(a: RecordArgs) -> Result<ExitCode, String> {
+    let mut setup = setup(&a.template, &a.args, a.secrets_dir.as_deref())?;
+    let file = File::create(&a.out).map_err(|e| format!("{}: {e}", a.out.display()))?;
+    let writer = RecordingWriter::new(BufWriter::new(file));
+    let mut progress = Progress::new(a.output);
+    drive(&mut setup, &mut progress, Some(&writer)).await;
+    let lines = writer.lines();
+    writer
+        .finish()
+        .map_err(|e| format!("{}: {e}", a.out.display()))?;
+    eprintln!("recorded {lines} lines to {}", a.out.display());
+    let run = setup.engine.run();
+    if a.output == Output::Json {
+        let status = serde_json::to_string_pretty(&run.status).map_err(|e| e.to_string())?;
+        println!("{status}");
+    }
+    Ok(exit_code(run.status.as_ref().and_then(|s| s.phase)))
 }
