@@ -15,7 +15,8 @@ use std::path::Path;
 
 use crate::model::{AnalysisRun, AnalysisTemplate, AnalysisTemplateSpec};
 
-/// A position in the source: 1-based line and column (in characters), and the byte offset.
+/// A position in the source: 1-based line and column (in characters), and the byte offset
+/// (into the text after a leading byte-order mark, if any).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Pos {
     pub line: usize,
