@@ -7,6 +7,7 @@
 pub mod driver;
 mod goerr;
 mod http;
+mod json_value;
 mod jsonpath;
 mod oauth2;
 pub mod prometheus;

@@ -1,5 +1,7 @@
 //! The `skywalking` provider (semantics §6.3): the metric's GraphQL document POSTed to the
 //! OAP's `/graphql` with `$duration` = the last `interval`, minute steps; `result` is `data`.
+//! Answers are read as `graphql_client::Response`, with `data` decoded straight into a Go-typed
+//! [`Value`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +18,7 @@ use tokio::time::Instant;
 
 use crate::goerr::{JsonReader, json_error};
 use crate::http::{Exchange, Http, HttpError, TimeoutStyle};
+use crate::json_value::GoJson;
 
 /// machinebox/graphql has no timeout of its own; Argo's query context allows 30 s.
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -181,7 +184,7 @@ impl Provider for SkyWalkingProvider {
 /// mapping of `data`.
 fn parse_answer(raw: &RawResponse) -> Result<ProviderOutput, ProviderError> {
     let mut values = serde_json::Deserializer::from_str(&raw.body)
-        .into_iter::<graphql_client::Response<serde_json::Value>>();
+        .into_iter::<graphql_client::Response<GoJson>>();
     let response = match values.next() {
         Some(Ok(r)) => r,
         failed => {
@@ -202,10 +205,10 @@ fn parse_answer(raw: &RawResponse) -> Result<ProviderOutput, ProviderError> {
         return Err(ProviderError::new(format!("graphql: {}", first.message)));
     }
     match response.data {
-        None | Some(serde_json::Value::Null) => Err(ProviderError::new(
+        None | Some(GoJson(Value::Nil)) => Err(ProviderError::new(
             "no results returned from SkyWalking query",
         )),
-        Some(data) => Ok(ProviderOutput::new(Value::from_json_owned(data))),
+        Some(GoJson(data)) => Ok(ProviderOutput::new(data)),
     }
 }
 
