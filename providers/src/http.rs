@@ -179,6 +179,15 @@ impl Http {
     }
 }
 
+/// `now + timeout`, saturating: a manifest's `timeoutSeconds: 9223372036854775807` must not
+/// overflow the clock.
+pub(crate) fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
 /// Go's wording for a passed deadline, before the headers or while reading the body.
 fn deadline_text(style: TimeoutStyle, reading_body: bool) -> String {
     match (style, reading_body) {
@@ -357,6 +366,12 @@ mod tests {
             Some(r#"Post "/graphql": unsupported protocol scheme """#)
         );
         assert!(parse_request_url("GET", "http://127.0.0.1:8080/x").is_ok());
+    }
+
+    #[test]
+    fn huge_timeouts_saturate_instead_of_panicking() {
+        assert!(deadline_after(Duration::MAX) > Instant::now());
+        assert!(deadline_after(Duration::from_secs(i64::MAX.unsigned_abs())) > Instant::now());
     }
 
     #[test]

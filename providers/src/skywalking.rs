@@ -14,10 +14,9 @@ use analysis_core::{
     RawResponse, Value,
 };
 use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
-use tokio::time::Instant;
 
 use crate::goerr::{JsonReader, json_error};
-use crate::http::{Exchange, Http, HttpError, TimeoutStyle};
+use crate::http::{Exchange, Http, HttpError, TimeoutStyle, deadline_after};
 use crate::json_value::GoJson;
 
 /// machinebox/graphql has no timeout of its own; Argo's query context allows 30 s.
@@ -145,7 +144,7 @@ impl SkyWalkingProvider {
                 headers,
                 body: Some(setup.body(now).into_bytes()),
                 insecure: false,
-                deadline: Instant::now() + TIMEOUT,
+                deadline: deadline_after(TIMEOUT),
                 style: TimeoutStyle::Context,
             })
             .await;

@@ -9,10 +9,9 @@ use analysis_core::{
     BoxFuture, Fetched, MeasureContext, Metric, Provider, ProviderError, ProviderOutput,
     RawResponse, Value,
 };
-use tokio::time::Instant;
 
 use crate::goerr::url_error;
-use crate::http::{Exchange, Http, HttpError, TimeoutStyle};
+use crate::http::{Exchange, Http, HttpError, TimeoutStyle, deadline_after};
 use crate::jsonpath::K8sJsonPath;
 use crate::oauth2::ClientCredentials;
 
@@ -75,7 +74,7 @@ impl WebProvider {
             Some(s) if s > 0 => Duration::from_secs(s.unsigned_abs()),
             _ => DEFAULT_TIMEOUT,
         };
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         let mut headers: Vec<(String, String)> = web
             .headers
             .iter()

@@ -15,12 +15,11 @@ use analysis_core::{
     RawResponse,
 };
 use chrono::{DateTime, Utc};
-use tokio::time::Instant;
 use url::Url;
 
 use crate::ProviderOptions;
 use crate::goerr::url_error;
-use crate::http::{Exchange, Http, HttpError, TimeoutStyle};
+use crate::http::{Exchange, Http, HttpError, TimeoutStyle, deadline_after};
 use crate::oauth2::{ClientCredentials, base64};
 
 pub(crate) use response::format_sample;
@@ -169,7 +168,7 @@ impl PrometheusProvider {
             Ok(q) => q,
             Err(e) => return Fetched::failed(e),
         };
-        let deadline = Instant::now() + setup.timeout;
+        let deadline = deadline_after(setup.timeout);
         let insecure = setup.prom.insecure;
         // Precedence as in Argo's round-tripper stack: custom headers > OAuth2 > basic auth.
         let mut auth_headers = Vec::new();

@@ -26,7 +26,7 @@ impl Prometheus {
                 !ci,
                 "CI=true but no prometheus binary (set PROMETHEUS_BIN or PATH)"
             );
-            eprintln!("SKIPPED: no prometheus binary on PATH and PROMETHEUS_BIN unset");
+            eprintln!("SKIPPED: no prometheus binary (looked at $PROMETHEUS_BIN, then PATH)");
             return None;
         };
         let promtool = find_binary("PROMTOOL_BIN", "promtool", prometheus.parent())
