@@ -1,12 +1,33 @@
-//! Secret-backed arguments (`valueFrom.secretKeyRef`) and masking. STUB: owned by the
-//! foundation helper.
+//! Secret-backed arguments (`valueFrom.secretKeyRef`, semantics §2.3): where their values come
+//! from, how a run's args get them (or the `temp-for-secret` placeholder before validation),
+//! and masking them as `*****` in messages.
 
-/// Where secret values come from. Implementations: [`NoSecrets`], [`MapSecrets`] here, and a
-/// Kubernetes-mount-style directory reader in the `providers` crate.
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::model::Argument;
+
+/// The value Argo substitutes for every secret arg while templating for validation, so that
+/// validation never reads a secret.
+pub const SECRET_PLACEHOLDER: &str = "temp-for-secret";
+
+/// What a secret value is replaced with in messages and logs.
+pub const MASK: &str = "*****";
+
+/// Where secret values come from. Implementations: [`NoSecrets`], [`MapSecrets`],
+/// [`DirSecrets`].
 pub trait SecretSource: Send + Sync {
     /// Errors read like Argo's: `secrets "<name>" not found`,
     /// `key '<key>' does not exist in secret '<name>'`.
     fn get(&self, name: &str, key: &str) -> Result<String, String>;
+}
+
+fn not_found(name: &str) -> String {
+    format!("secrets \"{name}\" not found")
+}
+
+fn no_key(name: &str, key: &str) -> String {
+    format!("key '{key}' does not exist in secret '{name}'")
 }
 
 /// No secrets at all: every lookup fails with `secrets "<name>" not found`.
@@ -14,7 +35,7 @@ pub struct NoSecrets;
 
 impl SecretSource for NoSecrets {
     fn get(&self, name: &str, _key: &str) -> Result<String, String> {
-        Err(format!("secrets \"{name}\" not found"))
+        Err(not_found(name))
     }
 }
 
@@ -25,36 +46,308 @@ pub struct MapSecrets(pub std::collections::BTreeMap<(String, String), String>);
 impl SecretSource for MapSecrets {
     fn get(&self, name: &str, key: &str) -> Result<String, String> {
         if !self.0.keys().any(|(n, _)| n == name) {
-            return Err(format!("secrets \"{name}\" not found"));
+            return Err(not_found(name));
         }
         self.0
             .get(&(name.to_string(), key.to_string()))
             .cloned()
-            .ok_or_else(|| format!("key '{key}' does not exist in secret '{name}'"))
+            .ok_or_else(|| no_key(name, key))
     }
 }
 
-/// Replaces every occurrence of each secret value with `*****`.
-pub fn mask(text: &str, secrets: &[String]) -> String {
-    let mut out = text.to_string();
-    for s in secrets.iter().filter(|s| !s.is_empty()) {
-        out = out.replace(s.as_str(), "*****");
-    }
-    out
+/// Secrets as Kubernetes mounts them: `<dir>/<secret-name>/<key>`, one file per key, its bytes
+/// the value (no trimming). Names and keys must be valid Kubernetes names, so a reference can
+/// never reach outside `dir` (`..`, `/`, and the mount's own `..data` entries are refused).
+#[derive(Clone, Debug)]
+pub struct DirSecrets {
+    dir: PathBuf,
 }
-
-/// STUB (foundation helper replaces): secrets mounted as `<dir>/<secret-name>/<key>`.
-pub struct DirSecrets(std::path::PathBuf);
 
 impl DirSecrets {
-    pub fn new(dir: impl Into<std::path::PathBuf>) -> DirSecrets {
-        DirSecrets(dir.into())
+    pub fn new(dir: impl Into<PathBuf>) -> DirSecrets {
+        DirSecrets { dir: dir.into() }
     }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+/// A Kubernetes Secret name (DNS subdomain: lowercase alphanumerics, `-` and `.`, starting and
+/// ending alphanumeric, at most 253 characters).
+fn valid_secret_name(name: &str) -> bool {
+    let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    name.len() <= 253
+        && name.starts_with(ok_char)
+        && name.ends_with(ok_char)
+        && name.chars().all(|c| ok_char(c) || c == '-' || c == '.')
+        && !name.contains("..")
+}
+
+/// A Secret data key (`[-._a-zA-Z0-9]+`), excluding `.`, `..` and the `..`-prefixed entries
+/// Kubernetes' atomic writer keeps in the mount.
+fn valid_secret_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 253
+        && !key.starts_with("..")
+        && key != "."
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
 }
 
 impl SecretSource for DirSecrets {
     fn get(&self, name: &str, key: &str) -> Result<String, String> {
-        std::fs::read_to_string(self.0.join(name).join(key))
-            .map_err(|_| format!("secrets \"{name}\" not found"))
+        if !valid_secret_name(name) {
+            return Err(format!("invalid secret name {name:?}"));
+        }
+        let secret_dir = self.dir.join(name);
+        if !secret_dir.is_dir() {
+            return Err(not_found(name));
+        }
+        if !valid_secret_key(key) {
+            return Err(no_key(name, key));
+        }
+        let path = secret_dir.join(key);
+        if !path.is_file() {
+            return Err(no_key(name, key));
+        }
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(no_key(name, key)),
+            Err(e) => Err(format!("reading secret '{name}' key '{key}': {e}")),
+        }
+    }
+}
+
+/// A secret that could not be read; Display is the source's text (Argo's, for the built-in
+/// sources), which the run message wraps as `Unable to resolve metric arguments: <err>`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SecretError(pub String);
+
+/// A run's args with secret values filled in, and the values to mask.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResolvedArgs {
+    pub args: Vec<Argument>,
+    /// Distinct non-empty secret values, longest first (so a secret containing another is
+    /// masked whole).
+    pub secrets: Vec<String>,
+}
+
+/// Fills every `secretKeyRef` arg's value, in arg order (the first failure is the error).
+/// With `placeholder`, no source is read: each secret arg gets [`SECRET_PLACEHOLDER`] and loses
+/// its `valueFrom`, as Argo does before validation. Other args are unchanged; in particular a
+/// `fieldRef` arg keeps no value, so templating then fails with
+/// `argument "<name>" was not supplied`.
+pub fn resolve_args(
+    args: &[Argument],
+    source: &dyn SecretSource,
+    placeholder: bool,
+) -> Result<ResolvedArgs, SecretError> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut secrets = BTreeSet::new();
+    for arg in args {
+        let secret_ref = arg
+            .value_from
+            .as_ref()
+            .and_then(|v| v.secret_key_ref.as_ref());
+        let Some(secret_ref) = secret_ref else {
+            out.push(arg.clone());
+            continue;
+        };
+        let mut resolved = arg.clone();
+        if placeholder {
+            resolved.value = Some(SECRET_PLACEHOLDER.to_string());
+            resolved.value_from = None;
+        } else {
+            let value = source
+                .get(&secret_ref.name, &secret_ref.key)
+                .map_err(SecretError)?;
+            if !value.is_empty() {
+                secrets.insert(value.clone());
+            }
+            resolved.value = Some(value);
+        }
+        out.push(resolved);
+    }
+    let mut secrets: Vec<String> = secrets.into_iter().collect();
+    secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    Ok(ResolvedArgs { args: out, secrets })
+}
+
+/// Replaces every occurrence of each secret value with `*****`, longest secrets first.
+pub fn mask(text: &str, secrets: &[String]) -> String {
+    let mut ordered: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
+    ordered.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut out = text.to_string();
+    for s in ordered {
+        out = out.replace(s.as_str(), MASK);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::model::{FieldRef, SecretKeyRef, ValueFrom};
+
+    /// A scratch directory removed on drop (no tempfile dev-dependency in this crate).
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new() -> Scratch {
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let dir = std::env::temp_dir().join(format!(
+                "augur-secrets-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::SeqCst)
+            ));
+            std::fs::create_dir_all(&dir).expect("scratch dir");
+            Scratch(dir)
+        }
+
+        fn put(&self, name: &str, key: &str, bytes: &[u8]) {
+            let d = self.0.join(name);
+            std::fs::create_dir_all(&d).expect("secret dir");
+            std::fs::write(d.join(key), bytes).expect("write");
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn secret_arg(arg: &str, name: &str, key: &str) -> Argument {
+        Argument {
+            name: arg.into(),
+            value: None,
+            value_from: Some(ValueFrom {
+                secret_key_ref: Some(SecretKeyRef {
+                    name: name.into(),
+                    key: key.into(),
+                }),
+                ..ValueFrom::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn dir_secrets_read_exact_bytes_and_argo_errors() {
+        let s = Scratch::new();
+        s.put("web-metric-secret", "apiToken", b"tok\n en ");
+        s.put("web-metric-secret", ".dockerconfigjson", b"{}");
+        let src = DirSecrets::new(&s.0);
+        assert_eq!(
+            src.get("web-metric-secret", "apiToken").as_deref(),
+            Ok("tok\n en ")
+        );
+        assert_eq!(
+            src.get("web-metric-secret", ".dockerconfigjson").as_deref(),
+            Ok("{}")
+        );
+        assert_eq!(
+            src.get("missing", "apiToken"),
+            Err("secrets \"missing\" not found".to_string())
+        );
+        assert_eq!(
+            src.get("web-metric-secret", "nope"),
+            Err("key 'nope' does not exist in secret 'web-metric-secret'".to_string())
+        );
+    }
+
+    #[test]
+    fn dir_secrets_refuse_traversal() {
+        let s = Scratch::new();
+        s.put("a", "k", b"v");
+        let inner = s.0.join("inner");
+        std::fs::create_dir_all(&inner).expect("inner");
+        let src = DirSecrets::new(&inner);
+        for name in ["..", "../a", "a/../a", "/etc", ".", "", "A"] {
+            assert!(src.get(name, "k").is_err(), "{name}");
+        }
+        let src = DirSecrets::new(&s.0);
+        for key in ["..", "../k", "k/x", "..data", "/etc/passwd", ""] {
+            assert_eq!(
+                src.get("a", key),
+                Err(format!("key '{key}' does not exist in secret 'a'"))
+            );
+        }
+    }
+
+    #[test]
+    fn resolve_fills_secrets_and_lists_them_for_masking() {
+        let mut map = MapSecrets::default();
+        map.0.insert(("s".into(), "k".into()), "abc".into());
+        map.0.insert(("s".into(), "long".into()), "abcdef".into());
+        let args = vec![
+            Argument {
+                name: "plain".into(),
+                value: Some("v".into()),
+                value_from: None,
+            },
+            secret_arg("a", "s", "k"),
+            secret_arg("b", "s", "long"),
+            secret_arg("c", "s", "k"),
+        ];
+        let r = resolve_args(&args, &map, false).expect("ok");
+        assert_eq!(r.args[1].value.as_deref(), Some("abc"));
+        assert_eq!(r.args[2].value.as_deref(), Some("abcdef"));
+        assert_eq!(r.args[0], args[0]);
+        assert_eq!(r.secrets, vec!["abcdef".to_string(), "abc".to_string()]);
+        assert_eq!(mask("x abcdef abc", &r.secrets), "x ***** *****");
+    }
+
+    #[test]
+    fn placeholder_mode_reads_nothing() {
+        let args = vec![secret_arg("a", "s", "k")];
+        let r = resolve_args(&args, &NoSecrets, true).expect("ok");
+        assert_eq!(r.args[0].value.as_deref(), Some(SECRET_PLACEHOLDER));
+        assert_eq!(r.args[0].value_from, None);
+        assert!(r.secrets.is_empty());
+    }
+
+    #[test]
+    fn secret_errors_are_argos() {
+        let args = vec![secret_arg("a", "s", "k")];
+        assert_eq!(
+            resolve_args(&args, &NoSecrets, false).map_err(|e| e.to_string()),
+            Err("secrets \"s\" not found".to_string())
+        );
+        let mut map = MapSecrets::default();
+        map.0.insert(("s".into(), "other".into()), "x".into());
+        assert_eq!(
+            resolve_args(&args, &map, false).map_err(|e| e.to_string()),
+            Err("key 'k' does not exist in secret 's'".to_string())
+        );
+    }
+
+    #[test]
+    fn field_ref_args_stay_unsupplied() {
+        let args = vec![Argument {
+            name: "env".into(),
+            value: None,
+            value_from: Some(ValueFrom {
+                field_ref: Some(FieldRef {
+                    field_path: "metadata.labels['env']".into(),
+                }),
+                ..ValueFrom::default()
+            }),
+        }];
+        let r = resolve_args(&args, &NoSecrets, false).expect("ok");
+        assert_eq!(
+            crate::args::resolve_tags("x", &r.args).map_err(|e| e.to_string()),
+            Err("argument \"env\" was not supplied".to_string())
+        );
+    }
+
+    #[test]
+    fn mask_ignores_empty_secrets() {
+        assert_eq!(mask("abc", &[String::new()]), "abc");
     }
 }

@@ -1,14 +1,21 @@
 //! # providers
 //!
-//! Augur's metric providers, one module each behind analysis-core's [`Provider`] trait, and the
-//! async glue every live driver shares ([`driver`]).
-//!
-//! STUB registry: owned by the providers helper (web, prometheus, skywalking modules).
+//! Augur's metric providers, one module each behind analysis-core's [`Provider`] trait
+//! ([`web`], [`prometheus`], [`skywalking`]), the registry that picks one per metric
+//! ([`Providers`]), and the async glue every live driver shares ([`driver`]).
 
 pub mod backtest;
 pub mod driver;
+mod goerr;
+mod http;
+mod json_value;
+mod jsonpath;
+mod oauth2;
+pub mod prometheus;
 pub mod recorded;
 pub mod replay;
+pub mod skywalking;
+pub mod web;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -47,27 +54,44 @@ pub struct Providers {
 }
 
 impl Providers {
-    pub fn new(_options: ProviderOptions) -> Result<Providers, ProviderError> {
-        Ok(Providers {
-            by_kind: BTreeMap::new(),
-        })
+    /// Builds the shared HTTP clients (one per TLS mode) and every provider on top of them.
+    pub fn new(options: ProviderOptions) -> Result<Providers, ProviderError> {
+        let http = Arc::new(http::Http::new(&options)?);
+        let mut by_kind: BTreeMap<&'static str, Arc<dyn Provider>> = BTreeMap::new();
+        by_kind.insert("web", Arc::new(web::WebProvider::new(http.clone())));
+        by_kind.insert(
+            "prometheus",
+            Arc::new(prometheus::PrometheusProvider::new(http.clone(), &options)),
+        );
+        by_kind.insert(
+            "skywalking",
+            Arc::new(skywalking::SkyWalkingProvider::new(http)),
+        );
+        Ok(Providers { by_kind })
     }
 
-    /// The provider for a metric; kinds Augur does not measure get one that answers
-    /// `provider <kind> is not supported`.
+    /// The provider for a metric. Kinds Augur does not measure get one that answers
+    /// `provider <kind> is not supported`; a metric with zero or several provider keys gets
+    /// one that answers with Argo's validation text.
     pub fn for_metric(&self, metric: &Metric) -> Arc<dyn Provider> {
-        let kind = metric.provider.kind().unwrap_or("");
+        let kinds = metric.provider.kinds();
+        let kind = match kinds.as_slice() {
+            [] => return Arc::new(Refusal(ProviderError::new("no provider specified"))),
+            [one] => *one,
+            _ => return Arc::new(Refusal(ProviderError::new("multiple providers specified"))),
+        };
         match self.by_kind.get(kind) {
             Some(p) => p.clone(),
-            None => Arc::new(Unsupported(kind.to_string())),
+            None => Arc::new(Refusal(ProviderError::unsupported(kind))),
         }
     }
 }
 
-/// A provider kind Augur does not measure (datadog, job, kayenta, plugins, ...).
-struct Unsupported(String);
+/// A metric Augur cannot measure: an unsupported kind (datadog, job, kayenta, plugins, ...) or
+/// a provider block without exactly one key. Every measurement is this Error.
+struct Refusal(ProviderError);
 
-impl Provider for Unsupported {
+impl Provider for Refusal {
     fn kind(&self) -> &'static str {
         "unsupported"
     }
@@ -77,10 +101,66 @@ impl Provider for Unsupported {
         _metric: &'a Metric,
         _ctx: &'a MeasureContext,
     ) -> BoxFuture<'a, Fetched> {
-        Box::pin(async move { Fetched::failed(ProviderError::unsupported(&self.0)) })
+        Box::pin(async move { Fetched::failed(self.0.clone()) })
     }
 
     fn parse(&self, _metric: &Metric, _raw: &RawResponse) -> Result<ProviderOutput, ProviderError> {
-        Err(ProviderError::unsupported(&self.0))
+        Err(self.0.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use analysis_core::model::{MetricProvider, WebMetric};
+
+    fn refusal_of(provider: MetricProvider) -> Option<String> {
+        let providers = Providers::new(ProviderOptions::default()).ok()?;
+        let metric = Metric {
+            name: "m".into(),
+            provider,
+            ..Default::default()
+        };
+        providers
+            .for_metric(&metric)
+            .parse(
+                &metric,
+                &RawResponse {
+                    status: 200,
+                    body: "{}".into(),
+                },
+            )
+            .err()
+            .map(|e| e.message)
+    }
+
+    #[test]
+    fn kinds_are_routed_and_others_refused() {
+        let mut other = MetricProvider::default();
+        other
+            .other
+            .insert("datadog".into(), serde_json::json!({"query": "x"}));
+        assert_eq!(
+            refusal_of(other).as_deref(),
+            Some("provider datadog is not supported")
+        );
+        assert_eq!(
+            refusal_of(MetricProvider::default()).as_deref(),
+            Some("no provider specified")
+        );
+        let mut two = MetricProvider {
+            web: Some(WebMetric::default()),
+            ..Default::default()
+        };
+        two.other.insert("job".into(), serde_json::json!({}));
+        assert_eq!(
+            refusal_of(two).as_deref(),
+            Some("multiple providers specified")
+        );
+        let web = MetricProvider {
+            web: Some(WebMetric::default()),
+            ..Default::default()
+        };
+        assert_eq!(refusal_of(web), None);
     }
 }

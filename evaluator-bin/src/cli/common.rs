@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use analysis_core::load::{self, Document};
+use analysis_core::load::{self, Content};
 use analysis_core::model::{AnalysisRun, Argument, Phase};
 
 /// `--output text|json`.
@@ -49,10 +49,10 @@ pub fn load_run(path: &Path, args: &[Argument]) -> Result<AnalysisRun, String> {
     let mut templates = Vec::new();
     let mut runs = Vec::new();
     for doc in docs {
-        match doc {
-            Document::Template(t) => templates.push(t),
-            Document::Run(r) => runs.push(r),
-            Document::Skipped { .. } => {}
+        match doc.content {
+            Content::Template(t) => templates.push(t),
+            Content::Run(r) => runs.push(r),
+            Content::Skipped { .. } => {}
         }
     }
     match (templates.len(), runs.len()) {

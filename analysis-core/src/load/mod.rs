@@ -1,0 +1,290 @@
+//! Manifests in: multi-document YAML or JSON into typed [`AnalysisTemplate`]s and
+//! [`AnalysisRun`]s, other kinds skipped with a note. Every error names `file:line:col` and
+//! the field path, and every document carries a map from field path to position so lint can
+//! point at a metric's `successCondition` or `interval`.
+
+mod de;
+mod tree;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use crate::model::{AnalysisRun, AnalysisTemplate, AnalysisTemplateSpec};
+
+/// A position in the source: 1-based line and column (in characters), and the byte offset
+/// (into the text after a leading byte-order mark, if any).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    pub line: usize,
+    pub col: usize,
+    pub offset: usize,
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.col)
+    }
+}
+
+/// How a scalar was written; lint needs it to map a column inside a value back to the file
+/// (only plain and single-line quoted scalars map one to one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Style {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+/// Where one node of a document is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldPos {
+    /// The mapping key naming this node (`successCondition:`), when it is a mapping value.
+    pub key: Option<Pos>,
+    /// Start of the value (for quoted scalars, the opening quote; for block scalars, the
+    /// `|`/`>` indicator). For an alias, the `*name` token.
+    pub value: Pos,
+    /// End of the value (exclusive).
+    pub end: Pos,
+    /// The scalar style; `None` for mappings, sequences and aliases.
+    pub style: Option<Style>,
+}
+
+/// Positions of every node of a document, by field path: `spec.metrics[0].successCondition`,
+/// `spec.metrics[1].provider.prometheus.query`, `metadata.name`. Keys that are not plain
+/// identifiers are written `["rollout.argoproj.io/revision"]`. A bare `metrics:` snippet is
+/// indexed as if it were under `spec`, so lint uses one scheme for both. The root is `""`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Positions(pub BTreeMap<String, FieldPos>);
+
+impl Positions {
+    pub fn get(&self, path: &str) -> Option<&FieldPos> {
+        self.0.get(path)
+    }
+
+    /// The best position to report a field at: its key when it has one, else its value.
+    pub fn at(&self, path: &str) -> Option<Pos> {
+        self.0.get(path).map(|p| p.key.unwrap_or(p.value))
+    }
+
+    /// Position of metric `index`'s item in `spec.metrics`.
+    pub fn metric(&self, index: usize) -> Option<Pos> {
+        self.at(&format!("spec.metrics[{index}]"))
+    }
+
+    /// Position of a metric's field, e.g. `metric_field(0, "successCondition")`.
+    pub fn metric_field(&self, index: usize, field: &str) -> Option<Pos> {
+        self.at(&format!("spec.metrics[{index}].{field}"))
+    }
+
+    fn under_spec(self) -> Positions {
+        Positions(
+            self.0
+                .into_iter()
+                .map(|(k, v)| {
+                    let k = if k.is_empty() {
+                        "spec".to_string()
+                    } else if k.starts_with('[') {
+                        format!("spec{k}")
+                    } else {
+                        format!("spec.{k}")
+                    };
+                    (k, v)
+                })
+                .collect(),
+        )
+    }
+}
+
+/// What a document holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Content {
+    /// `AnalysisTemplate` or `ClusterAnalysisTemplate` (see `kind`); a bare `metrics:` snippet
+    /// from Argo's docs loads as a template with `kind: None` and empty metadata.
+    Template(AnalysisTemplate),
+    Run(AnalysisRun),
+    /// Any other kind (Rollout, Service, Secret, Experiment, ...), or a document that is not
+    /// an object at all.
+    Skipped {
+        kind: String,
+        note: String,
+    },
+}
+
+/// One document of a manifest file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Document {
+    /// The source name given to the loader (usually the file path).
+    pub source: String,
+    /// 0-based index among the file's non-empty documents.
+    pub index: usize,
+    /// Line of the document's first content.
+    pub line: usize,
+    pub content: Content,
+    pub positions: Positions,
+}
+
+impl Document {
+    pub fn template(&self) -> Option<&AnalysisTemplate> {
+        match &self.content {
+            Content::Template(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn run(&self) -> Option<&AnalysisRun> {
+        match &self.content {
+            Content::Run(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// `file:line:col` for a field path, falling back to the document's start line.
+    pub fn locate(&self, path: &str) -> String {
+        match self.positions.at(path) {
+            Some(p) => format!("{}:{}:{}", self.source, p.line, p.col),
+            None => format!("{}:{}", self.source, self.line),
+        }
+    }
+}
+
+/// Why a manifest could not be loaded. Display is `file:line:col: path: message`.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{source_name}: {error}")]
+    Read {
+        source_name: String,
+        #[source]
+        error: std::io::Error,
+    },
+    #[error("{source_name}: file is not valid UTF-8 (byte {offset})")]
+    NotUtf8 { source_name: String, offset: usize },
+    #[error("{source_name}:{}:{}: {message}", pos.line, pos.col)]
+    Syntax {
+        source_name: String,
+        pos: Pos,
+        message: String,
+    },
+    #[error("{source_name}:{}:{}: {}{message}", pos.line, pos.col, path_prefix(path))]
+    Schema {
+        source_name: String,
+        pos: Pos,
+        /// Field path, e.g. `spec.metrics[0].failureLimit` (empty for the document root).
+        path: String,
+        message: String,
+    },
+}
+
+fn path_prefix(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}: ")
+    }
+}
+
+impl LoadError {
+    /// Where the error is, when it has a position.
+    pub fn pos(&self) -> Option<Pos> {
+        match self {
+            LoadError::Syntax { pos, .. } | LoadError::Schema { pos, .. } => Some(*pos),
+            _ => None,
+        }
+    }
+}
+
+/// Loads every document of a YAML or JSON text. `source` names it in errors and documents.
+pub fn load_str(text: &str, source: &str) -> Result<Vec<Document>, LoadError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let raw = tree::parse_stream(text).map_err(|e| LoadError::Syntax {
+        source_name: source.to_string(),
+        pos: e.pos,
+        message: e.message,
+    })?;
+    let mut docs = Vec::new();
+    for doc in raw {
+        let Some(root) = doc.root else {
+            continue;
+        };
+        if matches!(&root.kind, tree::NodeKind::Scalar(s) if de::is_null(s)) {
+            continue;
+        }
+        let schema_err = |e: de::DeError| {
+            let (pos, path) = e.at.unwrap_or((root.start, String::new()));
+            LoadError::Schema {
+                source_name: source.to_string(),
+                pos,
+                path,
+                message: e.message,
+            }
+        };
+        let kind = root
+            .get("kind")
+            .and_then(|k| k.scalar_text())
+            .map(str::to_string);
+        let mut positions = doc.positions;
+        let content = match kind.as_deref() {
+            Some("AnalysisTemplate" | "ClusterAnalysisTemplate") => {
+                Content::Template(de::from_node(&root, "").map_err(schema_err)?)
+            }
+            Some("AnalysisRun") => Content::Run(de::from_node(&root, "").map_err(schema_err)?),
+            Some(other) => Content::Skipped {
+                kind: other.to_string(),
+                note: skip_note(other),
+            },
+            None if root.get("metrics").is_some() => {
+                let spec: AnalysisTemplateSpec =
+                    de::from_node(&root, "spec").map_err(schema_err)?;
+                positions = positions.under_spec();
+                Content::Template(AnalysisTemplate {
+                    spec,
+                    ..AnalysisTemplate::default()
+                })
+            }
+            None => Content::Skipped {
+                kind: String::new(),
+                note: "no `kind` and no `metrics`: not an Argo analysis manifest".to_string(),
+            },
+        };
+        docs.push(Document {
+            source: source.to_string(),
+            index: docs.len(),
+            line: root.start.line,
+            content,
+            positions,
+        });
+    }
+    Ok(docs)
+}
+
+fn skip_note(kind: &str) -> String {
+    match kind {
+        "Rollout" | "Experiment" => format!(
+            "{kind} is not run by Augur; load the AnalysisTemplates it references and pass its args"
+        ),
+        "Secret" => {
+            "Secret manifests are not read; secretKeyRef args come from a secrets directory"
+                .to_string()
+        }
+        _ => format!("{kind} is not an Argo analysis resource"),
+    }
+}
+
+/// Reads and loads a file; its path (as given) names it in errors.
+pub fn load_file(path: &Path) -> Result<Vec<Document>, LoadError> {
+    let source = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|error| LoadError::Read {
+        source_name: source.clone(),
+        error,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| LoadError::NotUtf8 {
+        source_name: source.clone(),
+        offset: e.utf8_error().valid_up_to(),
+    })?;
+    load_str(&text, &source)
+}
