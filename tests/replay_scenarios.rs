@@ -143,3 +143,37 @@ fn failing_measurements_explain_themselves() {
         first.message
     );
 }
+
+#[test]
+fn every_recorded_line_parses_through_its_provider() {
+    // The raw bodies must read as the real providers read them, so the scenarios exercise
+    // the same parsing as a live run.
+    let providers = Providers::new(ProviderOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    for s in scenarios::all() {
+        let run = s.run().unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        let metrics = analysis_core::args::template_metrics(&run.spec.metrics, &run.spec.args)
+            .unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        let recording = Recording::open(&s.recording()).unwrap_or_else(|e| panic!("{e}"));
+        recording
+            .check_metrics(metrics.iter().map(|m| m.name.as_str()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        for metric in &metrics {
+            let typing = match metric.provider.kind() {
+                Some("prometheus") => analysis_core::json::Typing::Prometheus,
+                _ => analysis_core::json::Typing::Json,
+            };
+            let mut cursor = recording
+                .cursor(&metric.name, typing)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let provider = providers.for_metric(metric);
+            while let Some(line) = cursor.next().unwrap_or_else(|e| panic!("{e}")) {
+                if let providers::recorded::Entry::Response(raw) = &line.entry {
+                    let out = provider.parse(metric, raw);
+                    let out =
+                        out.unwrap_or_else(|e| panic!("{} line {}: {e}", s.name, line.number));
+                    assert!(!out.value.is_empty(), "{} line {}", s.name, line.number);
+                }
+            }
+        }
+    }
+}

@@ -81,11 +81,9 @@ pub fn named(name: &str) -> Scenario {
 pub fn load_run(path: &Path, args: &[Argument]) -> Result<AnalysisRun, String> {
     let docs = load::load_file(path).map_err(|e| e.to_string())?;
     let templates: Vec<_> = docs
-        .into_iter()
-        .filter_map(|d| match d {
-            Document::Template(t) => Some(t),
-            _ => None,
-        })
+        .iter()
+        .filter_map(Document::template)
+        .cloned()
         .collect();
     let name = path
         .parent()
