@@ -149,8 +149,6 @@ enum Pass {
     Measuring {
         /// Snapshot of `spec.terminate` at the start of the pass, as Argo reads one object.
         terminate: bool,
-        /// What each metric (by plan index) was asked for.
-        tasks: Vec<Option<Task>>,
     },
 }
 
@@ -165,6 +163,8 @@ pub struct RunEngine {
     has_secret_args: bool,
     templated: Option<Templated>,
     pass: Option<Pass>,
+    /// What each metric (by plan index) was asked for in the current pass; reused.
+    tasks: Vec<Option<Task>>,
     explain: bool,
     /// A pass is wanted at once from this time on: the last pass changed the status (Argo's
     /// watch re-reconciles on every status write), `terminate` was called, or the run was
@@ -196,6 +196,7 @@ impl RunEngine {
             result_idx,
             templated: None,
             pass: None,
+            tasks: Vec::new(),
             explain: false,
             wake_now,
         }
@@ -232,14 +233,12 @@ impl RunEngine {
         let results = status.map_or(&empty, |s| &s.metric_results);
         let started_at = status.and_then(|s| s.started_at);
         let terminating = run::is_terminating(terminate, results);
-        let tasks: Vec<Option<Task>> = plans
-            .iter()
-            .zip(&self.result_idx)
-            .map(|(p, idx)| {
+        self.tasks.clear();
+        self.tasks
+            .extend(plans.iter().zip(&self.result_idx).map(|(p, idx)| {
                 let result = idx.and_then(|i| results.get(i));
                 schedule::task(p, result, started_at, terminating, now)
-            })
-            .collect();
+            }));
 
         // Argo fetches every secret on every pass, even when nothing is due.
         if let Err(message) = self.template_with_secrets(secrets) {
@@ -249,7 +248,8 @@ impl RunEngine {
         let (Ok(plans), Some(templated)) = (&self.plans, &self.templated) else {
             return Vec::new();
         };
-        let requests = tasks
+        let requests = self
+            .tasks
             .iter()
             .zip(plans.iter().zip(&templated.metrics))
             .filter(|(task, _)| task.is_some())
@@ -258,7 +258,7 @@ impl RunEngine {
                 metric: m.clone(),
             })
             .collect();
-        self.pass = Some(Pass::Measuring { terminate, tasks });
+        self.pass = Some(Pass::Measuring { terminate });
         requests
     }
 
@@ -278,13 +278,16 @@ impl RunEngine {
     /// [`RunEngine::finish_pass`] after the conditions were evaluated: the code path both share.
     #[doc(hidden)]
     pub fn finish_pass_phased(&mut self, now: DateTime<Utc>, phased: Vec<Phased>) -> PassReport {
+        // A terminate() that arrived during the pass is seen by the next one, at once.
+        let mut terminated_meanwhile = false;
         let report = match self.pass.take() {
             None => return PassReport::default(),
             Some(Pass::Ended { changed }) => PassReport {
                 measurements: Vec::new(),
                 changed,
             },
-            Some(Pass::Measuring { terminate, tasks }) => {
+            Some(Pass::Measuring { terminate }) => {
+                terminated_meanwhile = self.run.spec.terminate && !terminate;
                 let Ok(plans) = &self.plans else {
                     return PassReport::default();
                 };
@@ -294,7 +297,7 @@ impl RunEngine {
                     pass::Ctx {
                         plans,
                         result_idx: &mut self.result_idx,
-                        tasks: &tasks,
+                        tasks: &self.tasks,
                         mask,
                         terminate,
                     },
@@ -304,7 +307,8 @@ impl RunEngine {
                 )
             }
         };
-        self.wake_now = (report.changed && !self.is_completed()).then_some(now);
+        self.wake_now =
+            ((report.changed || terminated_meanwhile) && !self.is_completed()).then_some(now);
         report
     }
 

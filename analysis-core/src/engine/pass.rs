@@ -89,19 +89,18 @@ pub(crate) fn finish(
     } = ctx;
     let mut changed = false;
 
-    // One outcome per requested metric (the first), recorded in spec order.
-    let mut slots: Vec<Option<Phased>> = vec![None; plans.len()];
-    for p in phased {
-        let Some(i) = plans.iter().position(|plan| plan.name == p.metric_name) else {
+    // One outcome per requested metric (the first), recorded in spec order. (Wrapping in
+    // `Some` reuses the vector's allocation.)
+    let mut phased: Vec<Option<Phased>> = phased.into_iter().map(Some).collect();
+    let mut recorded = Vec::with_capacity(phased.len());
+    for (i, (plan, idx)) in plans.iter().zip(result_idx.iter_mut()).enumerate() {
+        if !matches!(tasks.get(i), Some(Some(_))) {
             continue;
-        };
-        if let (Some(slot @ None), Some(Some(_))) = (slots.get_mut(i), tasks.get(i)) {
-            *slot = Some(p);
         }
-    }
-    let mut recorded = Vec::new();
-    for (i, slot) in slots.into_iter().enumerate() {
-        let (Some(mut p), Some(plan), Some(idx)) = (slot, plans.get(i), result_idx.get_mut(i))
+        let Some(mut p) = phased
+            .iter_mut()
+            .find(|p| p.as_ref().is_some_and(|p| p.metric_name == plan.name))
+            .and_then(Option::take)
         else {
             continue;
         };

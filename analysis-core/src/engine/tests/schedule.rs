@@ -184,3 +184,19 @@ fn completed_run_does_nothing() {
     assert!(!report.changed);
     assert_eq!(e.run(), &before);
 }
+
+#[test]
+fn terminate_during_a_pass_is_seen_by_the_next_pass_at_once() {
+    let mut e = engine(vec![metric("m", json!({"interval": "1m"}))]);
+    pass(&mut e, t(0), &[("m", S, "")]);
+    pass(&mut e, t(0), &[]);
+    assert!(e.begin_pass(t(30), &NoSecrets).is_empty());
+    e.terminate();
+    let report = e.finish_pass(t(30), Vec::new());
+    assert!(!report.changed);
+    assert!(!e.is_completed(), "the pass had begun before the request");
+    assert_eq!(e.next_pass_at(), Some(t(30)));
+    pass(&mut e, t(30), &[]);
+    assert_eq!(status(&e).phase, Some(S));
+    assert_eq!(status(&e).message, "Run Terminated");
+}
