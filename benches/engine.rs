@@ -111,7 +111,17 @@ fn bench_idle(c: &mut Criterion) {
     });
 }
 
+/// The part of a step the API itself costs: cloning the three templated metrics handed out in
+/// `MeasureRequest`s (and dropping them), for reading the step figure against.
+fn bench_request_clones(c: &mut Criterion) {
+    let run = run(true);
+    c.bench_function("baseline_clone_3_metrics", |b| {
+        b.iter(|| black_box(run.spec.metrics.clone()))
+    });
+}
+
 fn benches(c: &mut Criterion) {
+    bench_request_clones(c);
     bench_step(c, "engine_step_3_metrics", false);
     bench_step(c, "engine_step_3_metrics_with_conditions", true);
     bench_idle(c);
