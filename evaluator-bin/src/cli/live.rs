@@ -127,12 +127,24 @@ fn table(run: &AnalysisRun) -> Vec<String> {
     for metric in &run.spec.metrics {
         let result = status.and_then(|s| s.metric_results.iter().find(|r| r.name == metric.name));
         let (phase, count, tally, last, next) = match result {
-            None => ("Pending".to_string(), 0, "0/0/0/0".to_string(), String::new(), String::new()),
+            None => (
+                "Pending".to_string(),
+                0,
+                "0/0/0/0".to_string(),
+                String::new(),
+                String::new(),
+            ),
             Some(r) => (
                 r.phase.to_string(),
                 r.count,
-                format!("{}/{}/{}/{}", r.successful, r.failed, r.inconclusive, r.error),
-                r.measurements.last().map(|m| m.value.clone()).unwrap_or_default(),
+                format!(
+                    "{}/{}/{}/{}",
+                    r.successful, r.failed, r.inconclusive, r.error
+                ),
+                r.measurements
+                    .last()
+                    .map(|m| m.value.clone())
+                    .unwrap_or_default(),
                 next_in(r, metric.interval.as_deref()),
             ),
         };
