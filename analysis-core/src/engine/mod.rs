@@ -1,18 +1,82 @@
-//! The sans-IO run state machine (semantics §3–§4). STUB: owned by the engine helper.
+//! The sans-IO run state machine (semantics §3–§4): Argo's `reconcileAnalysisRun`, split in two
+//! around the measurements so that any driver can take them.
 //!
 //! A driver (live `augur run`, the service's scheduler, `replay`, `backtest`) calls
 //! [`RunEngine::begin_pass`] at time `now`, takes the requested measurements however it likes,
 //! hands them back with [`RunEngine::finish_pass`], and sleeps until
-//! [`RunEngine::next_pass_at`]. The engine never sleeps, never reads a clock, never does I/O.
+//! [`RunEngine::next_pass_at`]. The engine never sleeps, never reads a clock, never does I/O,
+//! so a virtual clock drives it exactly like the wall clock.
+//!
+//! ```
+//! use analysis_core::engine::{MeasureOutcome, RunEngine};
+//! use analysis_core::model::{AnalysisRun, Phase};
+//! use analysis_core::secrets::NoSecrets;
+//! use analysis_core::{ProviderOutput, Value};
+//! use chrono::{DateTime, TimeDelta, Utc};
+//!
+//! // Three measurements a minute apart; no conditions, so every measurement is Successful.
+//! let run: AnalysisRun = serde_json::from_value(serde_json::json!({
+//!     "apiVersion": "argoproj.io/v1alpha1",
+//!     "kind": "AnalysisRun",
+//!     "metadata": {"name": "canary"},
+//!     "spec": {"metrics": [{
+//!         "name": "up", "interval": "1m", "count": 3,
+//!         "provider": {"web": {"url": "http://service/health"}}
+//!     }]}
+//! }))?;
+//! let mut engine = RunEngine::new(run);
+//! let mut now = DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")?.with_timezone(&Utc);
+//! loop {
+//!     let requests = engine.begin_pass(now, &NoSecrets);
+//!     // A real driver hands `request.metric` to a provider; here every answer is `1`.
+//!     let outcomes = requests
+//!         .into_iter()
+//!         .map(|request| MeasureOutcome {
+//!             metric_name: request.metric_name,
+//!             started_at: now,
+//!             finished_at: now,
+//!             outcome: Ok(ProviderOutput::new(Value::Float(1.0))),
+//!             metric_metadata: Default::default(),
+//!         })
+//!         .collect();
+//!     engine.finish_pass(now, outcomes);
+//!     match engine.next_pass_at() {
+//!         Some(at) => now = at,
+//!         None => break,
+//!     }
+//! }
+//! let status = engine.run().status.as_ref().ok_or("no status")?;
+//! assert_eq!(status.phase, Some(Phase::Successful));
+//! assert_eq!(status.metric_results[0].count, 3);
+//! assert_eq!(status.completed_at, Some(now));
+//! assert_eq!(now - status.started_at.ok_or("not started")?, TimeDelta::minutes(2));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod counters;
+mod metric;
+mod pass;
+mod plan;
+mod run;
+mod schedule;
+mod ttl;
+
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::evaluate::ExplainStep;
-use crate::model::{AnalysisRun, Measurement, Metric};
+pub use ttl::{ttl_exceeded, ttl_expires_at};
+
+use crate::evaluate::{Conditions, ExplainStep};
+use crate::model::{AnalysisRun, Measurement, Metric, Phase};
 use crate::provider::{ProviderError, ProviderOutput};
 use crate::secrets::SecretSource;
+
+use plan::MetricPlan;
+use schedule::Task;
 
 /// A measurement the driver must take now.
 #[derive(Clone, Debug)]
@@ -30,7 +94,8 @@ pub struct MeasureOutcome {
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
     pub outcome: Result<ProviderOutput, ProviderError>,
-    /// The provider's metric-level metadata (e.g. `ResolvedPrometheusQuery`).
+    /// The provider's metric-level metadata (e.g. `ResolvedPrometheusQuery`); stored when the
+    /// metric's result is created, as Argo does.
     pub metric_metadata: BTreeMap<String, String>,
 }
 
@@ -38,7 +103,9 @@ pub struct MeasureOutcome {
 #[derive(Clone, Debug)]
 pub struct Recorded {
     pub metric_name: String,
+    /// As stored in the run: phase from the conditions, secrets masked.
     pub measurement: Measurement,
+    /// The conditions' sub-expression values, when explaining is on ([`RunEngine::set_explain`]).
     pub explanation: Vec<ExplainStep>,
 }
 
@@ -50,46 +117,318 @@ pub struct PassReport {
     pub changed: bool,
 }
 
-/// One AnalysisRun being analysed.
+/// A measurement whose phase is already decided, as [`RunEngine::finish_pass`] makes them
+/// after evaluating the conditions. Tests and replays of recorded Argo runs feed these to
+/// [`RunEngine::finish_pass_phased`].
+#[doc(hidden)]
+#[derive(Clone, Debug)]
+pub struct Phased {
+    pub metric_name: String,
+    pub measurement: Measurement,
+    pub explanation: Vec<ExplainStep>,
+    pub metric_metadata: BTreeMap<String, String>,
+}
+
+/// The metrics templated with real secret values, rebuilt only when those values change.
+#[derive(Clone, Debug)]
+struct Templated {
+    /// The argument values (secrets resolved) these metrics were templated with.
+    key: Vec<Option<String>>,
+    /// Distinct non-empty secret values, masked in measurement messages.
+    mask: Vec<String>,
+    metrics: Vec<Metric>,
+    /// Each metric's compiled conditions.
+    conditions: Vec<Conditions>,
+}
+
+/// The pass between `begin_pass` and `finish_pass`.
+#[derive(Clone, Debug)]
+enum Pass {
+    /// The run completed in `begin_pass` (spec or secret error); `changed` says if it was new.
+    Ended { changed: bool },
+    Measuring {
+        /// Snapshot of `spec.terminate` at the start of the pass, as Argo reads one object.
+        terminate: bool,
+    },
+}
+
+/// One AnalysisRun being analysed: its spec and status plus what is cached about them.
 #[derive(Clone, Debug)]
 pub struct RunEngine {
     run: AnalysisRun,
+    /// The prepared spec, or the message the run fails with on its next pass.
+    plans: Result<Vec<MetricPlan>, String>,
+    /// For each plan, the index of its result in `status.metric_results`.
+    result_idx: Vec<Option<usize>>,
+    has_secret_args: bool,
+    templated: Option<Templated>,
+    pass: Option<Pass>,
+    /// What each metric (by plan index) was asked for in the current pass; reused.
+    tasks: Vec<Option<Task>>,
+    explain: bool,
+    /// A pass is wanted at once from this time on: the last pass changed the status (Argo's
+    /// watch re-reconciles on every status write), `terminate` was called, or the run was
+    /// resumed (Argo reconciles every run when the controller starts).
+    wake_now: Option<DateTime<Utc>>,
 }
 
 impl RunEngine {
+    /// Takes over a run. A run with a status resumes from it (e.g. after a service restart).
     pub fn new(run: AnalysisRun) -> RunEngine {
-        RunEngine { run }
+        let plans = plan::prepare(&run.spec);
+        let result_idx = match (&plans, &run.status) {
+            (Ok(plans), Some(status)) => plans
+                .iter()
+                .map(|p| status.metric_results.iter().position(|r| r.name == p.name))
+                .collect(),
+            (Ok(plans), None) => vec![None; plans.len()],
+            (Err(_), _) => Vec::new(),
+        };
+        let wake_now = run
+            .status
+            .as_ref()
+            .filter(|s| !s.phase.is_some_and(Phase::is_completed))
+            .and_then(latest_time);
+        RunEngine {
+            has_secret_args: plan::has_secret_args(&run.spec.args),
+            run,
+            plans,
+            result_idx,
+            templated: None,
+            pass: None,
+            tasks: Vec::new(),
+            explain: false,
+            wake_now,
+        }
     }
 
+    /// Fill [`Recorded::explanation`] with the conditions' sub-expression values.
+    pub fn set_explain(&mut self, explain: bool) {
+        self.explain = explain;
+    }
+
+    /// Starts a pass at `now` and returns the measurements to take (semantics §4.1 steps 1–5).
+    /// Spec and secret errors complete the run with phase Error here; the driver still calls
+    /// [`RunEngine::finish_pass`], which then reports the change.
     pub fn begin_pass(
         &mut self,
-        _now: DateTime<Utc>,
-        _secrets: &dyn SecretSource,
+        now: DateTime<Utc>,
+        secrets: &dyn SecretSource,
     ) -> Vec<MeasureRequest> {
-        Vec::new()
+        self.pass = None;
+        if self.is_completed() {
+            return Vec::new();
+        }
+        let plans = match &self.plans {
+            Ok(plans) => plans,
+            Err(message) => {
+                let message = message.clone();
+                self.fail(message);
+                return Vec::new();
+            }
+        };
+        let terminate = self.run.spec.terminate;
+        let empty = Vec::new();
+        let status = self.run.status.as_ref();
+        let results = status.map_or(&empty, |s| &s.metric_results);
+        let started_at = status.and_then(|s| s.started_at);
+        let terminating = run::is_terminating(terminate, results);
+        self.tasks.clear();
+        self.tasks
+            .extend(plans.iter().zip(&self.result_idx).map(|(p, idx)| {
+                let result = idx.and_then(|i| results.get(i));
+                schedule::task(p, result, started_at, terminating, now)
+            }));
+
+        // Argo fetches every secret on every pass, even when nothing is due.
+        if let Err(message) = self.template_with_secrets(secrets) {
+            self.fail(format!("Unable to resolve metric arguments: {message}"));
+            return Vec::new();
+        }
+        let (Ok(plans), Some(templated)) = (&self.plans, &self.templated) else {
+            return Vec::new();
+        };
+        let requests = self
+            .tasks
+            .iter()
+            .zip(plans.iter().zip(&templated.metrics))
+            .filter(|(task, _)| task.is_some())
+            .map(|(_, (p, m))| MeasureRequest {
+                metric_name: p.name.clone(),
+                metric: m.clone(),
+            })
+            .collect();
+        self.pass = Some(Pass::Measuring { terminate });
+        requests
     }
 
-    pub fn finish_pass(
-        &mut self,
-        _now: DateTime<Utc>,
-        _outcomes: Vec<MeasureOutcome>,
-    ) -> PassReport {
-        PassReport::default()
+    /// Ends the pass begun by [`RunEngine::begin_pass`]: records the outcomes, assesses every
+    /// metric and the run, trims history (§4.1 steps 5–7). Outcomes for metrics that were not
+    /// requested are ignored, as is a call without a begun pass.
+    pub fn finish_pass(&mut self, now: DateTime<Utc>, outcomes: Vec<MeasureOutcome>) -> PassReport {
+        let phased = match (&self.pass, &self.plans, &mut self.templated) {
+            (Some(Pass::Measuring { .. }), Ok(plans), Some(templated)) => {
+                pass::evaluate_outcomes(plans, templated, outcomes, self.explain)
+            }
+            _ => Vec::new(),
+        };
+        self.finish_pass_phased(now, phased)
     }
 
+    /// [`RunEngine::finish_pass`] after the conditions were evaluated: the code path both share.
+    #[doc(hidden)]
+    pub fn finish_pass_phased(&mut self, now: DateTime<Utc>, phased: Vec<Phased>) -> PassReport {
+        // A terminate() that arrived during the pass is seen by the next one, at once.
+        let mut terminated_meanwhile = false;
+        let report = match self.pass.take() {
+            None => return PassReport::default(),
+            Some(Pass::Ended { changed }) => PassReport {
+                measurements: Vec::new(),
+                changed,
+            },
+            Some(Pass::Measuring { terminate }) => {
+                terminated_meanwhile = self.run.spec.terminate && !terminate;
+                let Ok(plans) = &self.plans else {
+                    return PassReport::default();
+                };
+                let mask = self.templated.as_ref().map_or(&[][..], |t| &t.mask[..]);
+                let status = self.run.status.get_or_insert_with(Default::default);
+                pass::finish(
+                    pass::Ctx {
+                        plans,
+                        result_idx: &mut self.result_idx,
+                        tasks: &self.tasks,
+                        mask,
+                        terminate,
+                    },
+                    status,
+                    now,
+                    phased,
+                )
+            }
+        };
+        self.wake_now =
+            ((report.changed || terminated_meanwhile) && !self.is_completed()).then_some(now);
+        report
+    }
+
+    /// When the driver should run the next pass; `None` when the run is complete or nothing is
+    /// scheduled. A time in the past means "at once". Before the first pass of a new run there
+    /// is nothing to schedule from: start it whenever the analysis starts.
     pub fn next_pass_at(&self) -> Option<DateTime<Utc>> {
-        None
+        if self.is_completed() {
+            return None;
+        }
+        let Ok(plans) = &self.plans else {
+            return self.wake_now;
+        };
+        let status = self.run.status.as_ref();
+        let started_at = status.and_then(|s| s.started_at);
+        plans
+            .iter()
+            .zip(&self.result_idx)
+            .filter_map(|(p, idx)| {
+                let result = status.zip(*idx).and_then(|(s, i)| s.metric_results.get(i));
+                schedule::wake_at(p, result, started_at)
+            })
+            .chain(self.wake_now)
+            .min()
     }
 
+    /// Requests termination (`spec.terminate: true`): the next pass takes no new measurements
+    /// and completes the run (§4.7). Call [`RunEngine::next_pass_at`] for when.
     pub fn terminate(&mut self) {
+        if self.run.spec.terminate {
+            return;
+        }
         self.run.spec.terminate = true;
+        if !self.is_completed() {
+            let last = self.run.status.as_ref().and_then(latest_time);
+            self.wake_now = self.wake_now.or(last);
+        }
     }
 
+    /// The run reached Successful, Failed, Error or Inconclusive; no pass will change it again.
     pub fn is_completed(&self) -> bool {
-        true
+        self.run
+            .status
+            .as_ref()
+            .and_then(|s| s.phase)
+            .is_some_and(Phase::is_completed)
     }
 
+    /// The run, spec and status, as Argo would have written it.
     pub fn run(&self) -> &AnalysisRun {
         &self.run
     }
+
+    /// Gives the run back (e.g. to store it).
+    pub fn into_run(self) -> AnalysisRun {
+        self.run
+    }
+
+    /// Whether the completed run's TTL is exceeded at `now` (§4.9).
+    pub fn ttl_exceeded(&self, now: DateTime<Utc>) -> bool {
+        ttl::ttl_exceeded(&self.run, now)
+    }
+
+    /// When the completed run's TTL will be exceeded, if it has one (§4.9).
+    pub fn ttl_expires_at(&self) -> Option<DateTime<Utc>> {
+        ttl::ttl_expires_at(&self.run)
+    }
+
+    /// Fetches the secrets and (re)templates the metrics when their values changed.
+    fn template_with_secrets(&mut self, secrets: &dyn SecretSource) -> Result<(), String> {
+        if !self.has_secret_args && self.templated.is_some() {
+            return Ok(());
+        }
+        let resolved = crate::secrets::resolve_args(&self.run.spec.args, secrets, false)
+            .map_err(|e| e.to_string())?;
+        let key: Vec<Option<String>> = resolved.args.iter().map(|a| a.value.clone()).collect();
+        if self.templated.as_ref().is_some_and(|t| t.key == key) {
+            return Ok(());
+        }
+        let metrics = crate::args::template_metrics(&self.run.spec.metrics, &resolved.args)
+            .map_err(|e| e.to_string())?;
+        let conditions = metrics
+            .iter()
+            .map(|m| {
+                Conditions::new(
+                    m.success_condition.as_deref(),
+                    m.failure_condition.as_deref(),
+                )
+            })
+            .collect();
+        self.templated = Some(Templated {
+            key,
+            mask: resolved.secrets,
+            metrics,
+            conditions,
+        });
+        Ok(())
+    }
+
+    /// Completes the run with phase Error in `begin_pass`. Argo sets neither `startedAt` nor
+    /// `completedAt` on this path (so such a run never expires by TTL); neither do we.
+    fn fail(&mut self, message: String) {
+        let status = self.run.status.get_or_insert_with(Default::default);
+        let changed = status.phase != Some(Phase::Error) || status.message != message;
+        status.phase = Some(Phase::Error);
+        status.message = message;
+        self.pass = Some(Pass::Ended { changed });
+    }
+}
+
+/// The latest time a status records: a lower bound for "now" when a run is resumed.
+fn latest_time(status: &crate::model::AnalysisRunStatus) -> Option<DateTime<Utc>> {
+    status
+        .metric_results
+        .iter()
+        .filter_map(|r| {
+            r.measurements
+                .last()
+                .and_then(|m| m.finished_at.or(m.started_at))
+        })
+        .chain(status.started_at)
+        .max()
 }

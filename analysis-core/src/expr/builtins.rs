@@ -1,0 +1,328 @@
+//! The builtin table of expr v1.17.8 as the parser and checker see it: names, which
+//! arguments are closures, overload lists and validators (with Go expr's messages).
+
+use super::check_call::{Param, Sig};
+use super::types::Type;
+
+/// Every builtin name (`builtin.Names`), so calls parse as builtins and `let` can't shadow them.
+pub(crate) const BUILTINS: &[&str] = &[
+    "all",
+    "none",
+    "any",
+    "one",
+    "filter",
+    "map",
+    "find",
+    "findIndex",
+    "findLast",
+    "findLastIndex",
+    "count",
+    "sum",
+    "groupBy",
+    "sortBy",
+    "reduce",
+    "len",
+    "type",
+    "abs",
+    "ceil",
+    "floor",
+    "round",
+    "int",
+    "float",
+    "string",
+    "trim",
+    "trimPrefix",
+    "trimSuffix",
+    "upper",
+    "lower",
+    "split",
+    "splitAfter",
+    "replace",
+    "repeat",
+    "join",
+    "indexOf",
+    "lastIndexOf",
+    "hasPrefix",
+    "hasSuffix",
+    "max",
+    "min",
+    "mean",
+    "median",
+    "toJSON",
+    "fromJSON",
+    "toBase64",
+    "fromBase64",
+    "now",
+    "duration",
+    "date",
+    "timezone",
+    "first",
+    "last",
+    "get",
+    "take",
+    "keys",
+    "values",
+    "toPairs",
+    "fromPairs",
+    "reverse",
+    "uniq",
+    "concat",
+    "flatten",
+    "sort",
+    "bitand",
+    "bitor",
+    "bitxor",
+    "bitnand",
+    "bitshl",
+    "bitshr",
+    "bitushr",
+    "bitnot",
+];
+
+pub(crate) fn is_builtin(name: &str) -> bool {
+    BUILTINS.contains(&name)
+}
+
+/// The interned name, so lowered calls carry a `&'static str`.
+pub(crate) fn builtin_name(name: &str) -> Option<&'static str> {
+    BUILTINS.iter().find(|n| **n == name).copied()
+}
+
+const PRED2: &[(bool, bool)] = &[(false, false), (true, false)];
+const PRED_OPT: &[(bool, bool)] = &[(false, false), (true, true)];
+const PRED3: &[(bool, bool)] = &[(false, false), (true, false), (false, true)];
+
+/// For closure-taking builtins: each argument as (is a closure, is optional).
+pub(crate) fn predicate_args(name: &str) -> Option<&'static [(bool, bool)]> {
+    Some(match name {
+        "all" | "none" | "any" | "one" | "filter" | "map" | "find" | "findIndex" | "findLast"
+        | "findLastIndex" | "groupBy" => PRED2,
+        "count" | "sum" => PRED_OPT,
+        "sortBy" | "reduce" => PRED3,
+        _ => return None,
+    })
+}
+
+fn sig(params: &'static [Param], ret: Type) -> Sig {
+    Sig { params, ret }
+}
+
+/// Overload lists (`Types`) of the builtins checked by signature; `None` for validated ones.
+pub(crate) fn signatures(name: &str) -> Option<Vec<Sig>> {
+    use Param::*;
+    let s = Type::String;
+    Some(match name {
+        "type" | "string" | "toJSON" => vec![sig(&[Any], s)],
+        "trim" => vec![sig(&[Str], s.clone()), sig(&[Str, Str], s)],
+        "trimPrefix" | "trimSuffix" => vec![sig(&[Str, Str], s.clone()), sig(&[Str], s)],
+        "upper" | "lower" | "toBase64" | "fromBase64" => vec![sig(&[Str], s)],
+        "split" | "splitAfter" => {
+            let t = Type::Slice(Box::new(Type::String));
+            vec![sig(&[Str, Str], t.clone()), sig(&[Str, Str, Int], t)]
+        }
+        "replace" => vec![
+            sig(&[Str, Str, Str, Int], s.clone()),
+            sig(&[Str, Str, Str], s),
+        ],
+        "repeat" => vec![sig(&[Str, Int], s)],
+        "join" => vec![
+            sig(&[Strings, Str], s.clone()),
+            sig(&[AnyArray, Str], s.clone()),
+            sig(&[AnyArray], s.clone()),
+            sig(&[Strings, Str], s.clone()),
+            sig(&[Strings], s),
+        ],
+        "indexOf" | "lastIndexOf" => vec![sig(&[Str, Str], Type::Int)],
+        "hasPrefix" | "hasSuffix" => vec![sig(&[Str, Str], Type::Bool)],
+        "fromJSON" => vec![sig(&[Str], Type::Unknown)],
+        "duration" => vec![sig(&[Str], Type::Duration)],
+        "timezone" => vec![sig(&[Str], Type::Location)],
+        "sort" => {
+            let a = Type::any_array();
+            vec![
+                sig(&[AnyArray, Str], a.clone()),
+                sig(&[Ints, Str], a.clone()),
+                sig(&[Floats, Str], a.clone()),
+                sig(&[Strings, Str], a.clone()),
+                sig(&[AnyArray], a.clone()),
+                sig(&[Floats], a.clone()),
+                sig(&[Strings], a.clone()),
+                sig(&[Ints], a),
+            ]
+        }
+        "bitand" | "bitor" | "bitxor" | "bitnand" | "bitshl" | "bitshr" | "bitushr" => {
+            vec![sig(&[Int, Int], Type::Int)]
+        }
+        "bitnot" => vec![sig(&[Int], Type::Int)],
+        _ => return None,
+    })
+}
+
+/// A type as Go's `reflect.Type` prints in validator messages: a nil nature has no type.
+fn rname(t: &Type) -> String {
+    if t.is_nil() {
+        "<nil>".to_string()
+    } else {
+        t.to_string()
+    }
+}
+
+fn count_is(args: &[Type], n: usize) -> Result<(), String> {
+    if args.len() != n {
+        return Err(format!(
+            "invalid number of arguments (expected {n}, got {})",
+            args.len()
+        ));
+    }
+    Ok(())
+}
+
+fn numeric(t: &Type) -> bool {
+    t.is_number()
+}
+
+/// The `Validate` functions of the builtins that have one.
+pub(crate) fn validate(name: &str, args: &[Type]) -> Result<Type, String> {
+    let first = args.first().cloned().unwrap_or(Type::Nil);
+    let unknown = first.is_unknown();
+    match name {
+        "len" => {
+            count_is(args, 1)?;
+            if first.is_array() || first.is_map() || first.is_string() || unknown {
+                return Ok(Type::Int);
+            }
+            Err(format!("invalid argument for len (type {})", rname(&first)))
+        }
+        "abs" => {
+            count_is(args, 1)?;
+            if numeric(&first) || unknown {
+                return Ok(first);
+            }
+            Err(format!("invalid argument for abs (type {})", rname(&first)))
+        }
+        "ceil" | "floor" | "round" => {
+            count_is(args, 1)?;
+            if numeric(&first) || unknown {
+                return Ok(Type::Float);
+            }
+            Err(format!(
+                "invalid argument for {name} (type {})",
+                rname(&first)
+            ))
+        }
+        "int" | "float" => {
+            count_is(args, 1)?;
+            if numeric(&first) || unknown || first.is_string() {
+                return Ok(if name == "int" {
+                    Type::Int
+                } else {
+                    Type::Float
+                });
+            }
+            Err(format!(
+                "invalid argument for {name} (type {})",
+                rname(&first)
+            ))
+        }
+        "max" | "min" | "mean" | "median" => {
+            if args.is_empty() {
+                return Err(format!("not enough arguments to call {name}"));
+            }
+            for a in args {
+                if a.is_unknown() || a.is_array() {
+                    return Ok(Type::Unknown);
+                }
+                if !numeric(a) {
+                    return Err(format!("invalid argument for {name} (type {})", rname(a)));
+                }
+            }
+            Ok(first)
+        }
+        "now" => {
+            if args.is_empty() || (args.len() == 1 && first == Type::Location) {
+                return Ok(Type::Time);
+            }
+            Err(format!(
+                "invalid number of arguments (expected 0, got {})",
+                args.len()
+            ))
+        }
+        "date" => {
+            if args.is_empty() {
+                return Err("invalid number of arguments (expected at least 1, got 0)".into());
+            }
+            let rest = if first == Type::Location {
+                args.len() - 1
+            } else {
+                args.len()
+            };
+            if rest > 3 {
+                return Err(format!(
+                    "invalid number of arguments (expected at most 3, got {rest})"
+                ));
+            }
+            Ok(Type::Time)
+        }
+        "first" | "last" => {
+            count_is(args, 1)?;
+            if unknown {
+                return Ok(Type::Unknown);
+            }
+            if first.is_array() {
+                return Ok(first.elem());
+            }
+            Err(format!("cannot get {name} element from {}", rname(&first)))
+        }
+        "take" => {
+            count_is(args, 2)?;
+            if !unknown && !first.is_array() {
+                return Err(format!("cannot take from {}", rname(&first)));
+            }
+            let n = &args[1];
+            if !n.is_unknown() && !n.is_integer() {
+                return Err(format!("cannot take {} elements", rname(n)));
+            }
+            Ok(first)
+        }
+        "keys" | "values" => {
+            count_is(args, 1)?;
+            if unknown || first.is_map() {
+                return Ok(Type::any_array());
+            }
+            Err(format!("cannot get {name} from {}", rname(&first)))
+        }
+        "toPairs" => {
+            count_is(args, 1)?;
+            if unknown || first.is_map() {
+                return Ok(Type::any_array());
+            }
+            Err(format!("cannot transform {} to pairs", rname(&first)))
+        }
+        "fromPairs" => {
+            count_is(args, 1)?;
+            if unknown || first.is_array() {
+                return Ok(Type::Map);
+            }
+            Err(format!("cannot transform {} from pairs", rname(&first)))
+        }
+        "reverse" | "uniq" | "flatten" => {
+            count_is(args, 1)?;
+            if unknown || first.is_array() {
+                return Ok(Type::any_array());
+            }
+            Err(format!("cannot {name} {}", rname(&first)))
+        }
+        "concat" => {
+            if args.is_empty() {
+                return Err("invalid number of arguments (expected at least 1, got 0)".into());
+            }
+            for a in args {
+                if !a.is_unknown() && !a.is_array() {
+                    return Err(format!("cannot concat {}", rname(a)));
+                }
+            }
+            Ok(Type::any_array())
+        }
+        _ => Err(format!("unknown builtin {name}")),
+    }
+}

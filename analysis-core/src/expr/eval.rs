@@ -1,0 +1,479 @@
+//! The evaluator: walks the lowered tree, borrowing from the result wherever it can (a
+//! closure's element, a `.value` lookup and `asFloat` of a string allocate nothing).
+//! Tracing is a type parameter, so explanations cost nothing when not asked for.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::error::{ExprError, Span};
+use super::explain::{Tracer, render};
+use super::ir::{BinOp, EnvFn, Func, Ir, Key, Ptr};
+use super::ops::{self, as_bool, conversion};
+use super::{funcs, pred};
+use crate::value::Value;
+
+/// Go expr's default memory budget: ranges, `repeat` and built arrays beyond it fail.
+pub(crate) const MEMORY_BUDGET: usize = 1_000_000;
+
+/// Why evaluation stopped early.
+#[derive(Debug)]
+pub(crate) enum Halt {
+    Err(Box<ExprError>),
+    /// A nil met under `?.`: the enclosing chain evaluates to nil.
+    NilChain,
+}
+
+pub(crate) type R<'v> = Result<Cow<'v, Value>, Halt>;
+
+pub(crate) fn rt(msg: impl Into<String>, span: Span) -> Halt {
+    Halt::Err(Box::new(ExprError::runtime(msg, span)))
+}
+
+/// The current element of a predicate (or a `let` value).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Item<'v> {
+    Ref(&'v Value),
+    Float(f64),
+    Int(i64),
+}
+
+impl<'v> Item<'v> {
+    pub fn value(self) -> Cow<'v, Value> {
+        match self {
+            Item::Ref(v) => Cow::Borrowed(v),
+            Item::Float(f) => Cow::Owned(Value::Float(f)),
+            Item::Int(i) => Cow::Owned(Value::Int(i)),
+        }
+    }
+}
+
+pub(crate) struct Frame<'v, 'f> {
+    pub item: Item<'v>,
+    pub index: usize,
+    pub acc: Option<&'v Value>,
+    pub parent: Option<&'f Frame<'v, 'f>>,
+}
+
+/// What an expression can see: the result, the clock, the enclosing frames.
+pub(crate) struct Cx<'v, 'f> {
+    pub result: &'v Value,
+    pub now: DateTime<Utc>,
+    pub frame: Option<&'f Frame<'v, 'f>>,
+    pub mem: &'f Cell<usize>,
+}
+
+impl<'v, 'f> Cx<'v, 'f> {
+    fn frame(&self, up: u32) -> Option<&'f Frame<'v, 'f>> {
+        let mut f = self.frame?;
+        for _ in 0..up {
+            f = f.parent?;
+        }
+        Some(f)
+    }
+
+    /// Go's `memGrow`: counts allocations against the budget.
+    pub fn grow(&self, n: usize, span: Span) -> Result<(), Halt> {
+        let used = self.mem.get().saturating_add(n);
+        self.mem.set(used);
+        if used > MEMORY_BUDGET {
+            return Err(rt("memory budget exceeded", span));
+        }
+        Ok(())
+    }
+
+    /// A context whose innermost frame is `frame`.
+    pub fn with<'g>(&self, frame: &'g Frame<'v, 'g>) -> Cx<'v, 'g>
+    where
+        'f: 'g,
+    {
+        Cx {
+            result: self.result,
+            now: self.now,
+            frame: Some(frame),
+            mem: self.mem,
+        }
+    }
+}
+
+/// Evaluates `ir`; the value may borrow from the program and from the result.
+pub(crate) fn eval<'v, T: Tracer>(ir: &'v Ir, cx: &Cx<'v, '_>, t: &mut T) -> R<'v> {
+    match ir {
+        Ir::Const(v) => Ok(Cow::Borrowed(v)),
+        Ir::Result => Ok(Cow::Borrowed(cx.result)),
+        Ir::Var(up)
+        | Ir::Pointer {
+            up,
+            which: Ptr::Item,
+        } => match cx.frame(*up) {
+            Some(f) => Ok(f.item.value()),
+            None => Ok(Cow::Owned(Value::Nil)),
+        },
+        Ir::Pointer { up, which } => {
+            let f = cx.frame(*up);
+            Ok(match (which, f) {
+                (Ptr::Index, Some(f)) => {
+                    Cow::Owned(Value::Int(i64::try_from(f.index).unwrap_or(i64::MAX)))
+                }
+                (Ptr::Acc, Some(Frame { acc: Some(a), .. })) => Cow::Borrowed(*a),
+                _ => Cow::Owned(Value::Nil),
+            })
+        }
+        Ir::Not(x, span) => {
+            let v = eval(x, cx, t)?;
+            let b = as_bool(&v).map_err(|m| rt(m, *span))?;
+            Ok(Cow::Owned(Value::Bool(!b)))
+        }
+        Ir::Neg(x, span) => {
+            let v = eval(x, cx, t)?;
+            Ok(Cow::Owned(ops::negate(&v).map_err(|m| rt(m, *span))?))
+        }
+        Ir::And(lr, span, ext) | Ir::Or(lr, span, ext) => {
+            let is_and = matches!(ir, Ir::And(..));
+            let l = eval(&lr.0, cx, t)?;
+            let lb = as_bool(&l).map_err(|m| rt(m, *span))?;
+            let out = if lb != is_and {
+                Cow::Owned(Value::Bool(lb))
+            } else {
+                eval(&lr.1, cx, t)?
+            };
+            if T::ON {
+                t.step(*ext, None, &out);
+            }
+            Ok(out)
+        }
+        Ir::Bin(b) => {
+            let l = eval(&b.l, cx, t)?;
+            let r = eval(&b.r, cx, t)?;
+            let out = binary(b.op, &l, &r, cx, b.span)?;
+            if T::ON {
+                let text = format!("{} {} {}", render(&l), b.op.symbol(), render(&r));
+                t.step(b.ext, Some(text), &out);
+            }
+            Ok(Cow::Owned(out))
+        }
+        Ir::CmpConst(c) => {
+            let l = eval(&c.l, cx, t)?;
+            let out = match &*l {
+                Value::Float(f) => ops::cmp_result(c.op, f.partial_cmp(&c.c)),
+                Value::Int(i) if c.int => ops::cmp_result(c.op, Some(i.cmp(&(c.c as i64)))),
+                Value::Int(i) => ops::cmp_result(c.op, (*i as f64).partial_cmp(&c.c)),
+                other => {
+                    let rv = if c.int {
+                        Value::Int(c.c as i64)
+                    } else {
+                        Value::Float(c.c)
+                    };
+                    match c.op {
+                        BinOp::Eq => ops::equal(other, &rv),
+                        BinOp::Ne => !ops::equal(other, &rv),
+                        op => ops::compare(op, other, &rv).map_err(|m| rt(m, c.span))?,
+                    }
+                }
+            };
+            if T::ON {
+                let rv = if c.int {
+                    Value::Int(c.c as i64)
+                } else {
+                    Value::Float(c.c)
+                };
+                let text = format!("{} {} {}", render(&l), c.op.symbol(), render(&rv));
+                t.step(c.ext, Some(text), &Value::Bool(out));
+            }
+            Ok(Cow::Owned(Value::Bool(out)))
+        }
+        Ir::InStrSet(needle, set, span) => {
+            let v = eval(needle, cx, t)?;
+            let found = match &*v {
+                Value::String(s) => set.contains(&**s),
+                Value::Nil => set.contains(""),
+                other => {
+                    return Err(rt(
+                        format!(
+                            "reflect.Value.MapIndex: value of type {} is not assignable to type string",
+                            ops::tn(other)
+                        ),
+                        *span,
+                    ));
+                }
+            };
+            Ok(Cow::Owned(Value::Bool(found)))
+        }
+        Ir::MatchConst(x, re, span) => {
+            let v = eval(x, cx, t)?;
+            let m = match &*v {
+                Value::Nil => false,
+                Value::String(s) => re.is_match(s),
+                other => return Err(rt(conversion(other, "[]uint8"), *span)),
+            };
+            Ok(Cow::Owned(Value::Bool(m)))
+        }
+        Ir::Coalesce(lr) => {
+            let l = eval(&lr.0, cx, t)?;
+            if matches!(*l, Value::Nil) {
+                eval(&lr.1, cx, t)
+            } else {
+                Ok(l)
+            }
+        }
+        Ir::Cond(c, span) => {
+            let v = eval(&c.0, cx, t)?;
+            if as_bool(&v).map_err(|m| rt(m, *span))? {
+                eval(&c.1, cx, t)
+            } else {
+                eval(&c.2, cx, t)
+            }
+        }
+        Ir::Member(m) => {
+            let base = eval(&m.base, cx, t)?;
+            if m.optional && matches!(*base, Value::Nil) {
+                return Err(Halt::NilChain);
+            }
+            let out = match base {
+                Cow::Borrowed(b) => member(b, &m.key, cx, t).map_err(|e| at(e, m.span))?,
+                Cow::Owned(b) => Cow::Owned(
+                    member(&b, &m.key, cx, t)
+                        .map_err(|e| at(e, m.span))?
+                        .into_owned(),
+                ),
+            };
+            if T::ON {
+                t.step(m.ext, None, &out);
+            }
+            Ok(out)
+        }
+        Ir::Chain(x) => match eval(x, cx, t) {
+            Err(Halt::NilChain) => Ok(Cow::Owned(Value::Nil)),
+            other => other,
+        },
+        Ir::Slice(s) => {
+            let base = eval(&s.base, cx, t)?;
+            let from = s.from.as_ref().map(|f| eval(f, cx, t)).transpose()?;
+            let to = s.to.as_ref().map(|f| eval(f, cx, t)).transpose()?;
+            let out =
+                ops::slice(&base, from.as_deref(), to.as_deref()).map_err(|m| rt(m, s.span))?;
+            Ok(Cow::Owned(out))
+        }
+        Ir::Array(items) => {
+            cx.grow(items.len(), Span::default())?;
+            let mut out = Vec::with_capacity(items.len());
+            for i in items {
+                out.push(eval(i, cx, t)?.into_owned());
+            }
+            Ok(Cow::Owned(Value::list(out)))
+        }
+        Ir::MapLit(pairs, span) => {
+            cx.grow(pairs.len(), *span)?;
+            let mut out = BTreeMap::new();
+            for (k, v) in pairs {
+                let k = eval(k, cx, t)?;
+                let Value::String(k) = &*k else {
+                    return Err(rt(conversion(&k, "string"), *span));
+                };
+                let k = k.to_string();
+                out.insert(k, eval(v, cx, t)?.into_owned());
+            }
+            Ok(Cow::Owned(Value::map(out)))
+        }
+        Ir::Call(c) => {
+            let out = match c.f {
+                Func::Env(f) => env_call(f, &c.args, cx, t, c.span)?,
+                Func::Builtin(name) => {
+                    let r = match c.args.as_slice() {
+                        [] => funcs::call(name, &[], cx, c.span),
+                        [a] => {
+                            let a = eval(a, cx, t)?;
+                            funcs::call(name, std::slice::from_ref(&a), cx, c.span)
+                        }
+                        [a, b] => {
+                            let a = eval(a, cx, t)?;
+                            let b = eval(b, cx, t)?;
+                            funcs::call(name, &[a, b], cx, c.span)
+                        }
+                        many => {
+                            let mut args = Vec::with_capacity(many.len());
+                            for a in many {
+                                args.push(eval(a, cx, t)?);
+                            }
+                            funcs::call(name, &args, cx, c.span)
+                        }
+                    };
+                    Cow::Owned(r?)
+                }
+            };
+            if T::ON {
+                t.step(c.ext, None, &out);
+            }
+            Ok(out)
+        }
+        Ir::Pred(p) => pred::eval_pred(p, cx, t),
+        Ir::Let(lv) => {
+            let v = eval(&lv.0, cx, t)?;
+            match v {
+                Cow::Borrowed(r) => {
+                    let f = Frame {
+                        item: Item::Ref(r),
+                        index: 0,
+                        acc: None,
+                        parent: cx.frame,
+                    };
+                    eval(&lv.1, &cx.with(&f), t)
+                }
+                Cow::Owned(o) => {
+                    let f = Frame {
+                        item: Item::Ref(&o),
+                        index: 0,
+                        acc: None,
+                        parent: cx.frame,
+                    };
+                    let out = eval(&lv.1, &cx.with(&f), t)?.into_owned();
+                    Ok(Cow::Owned(out))
+                }
+            }
+        }
+        Ir::Seq(items) => {
+            let mut last = Cow::Owned(Value::Nil);
+            for i in items {
+                last = eval(i, cx, t)?;
+            }
+            Ok(last)
+        }
+    }
+}
+
+fn at(h: Halt, span: Span) -> Halt {
+    match h {
+        Halt::Err(e) if e.raw_span() == Span::default() => {
+            Halt::Err(Box::new(ExprError::runtime(e.message().to_string(), span)))
+        }
+        other => other,
+    }
+}
+
+fn member<'v, T: Tracer>(base: &'v Value, key: &'v Key, cx: &Cx<'v, '_>, t: &mut T) -> R<'v> {
+    let r = match key {
+        Key::Str(k) => ops::fetch_str(base, k),
+        Key::Int(i) => match base {
+            Value::List(_) | Value::Floats(_) | Value::String(_) => ops::fetch_index(base, *i),
+            other => ops::fetch(other, &Value::Int(*i)),
+        },
+        Key::Dyn(k) => {
+            let k = eval(k, cx, t)?;
+            match ops::fetch(base, &k) {
+                Ok(Cow::Borrowed(v)) => Ok(Cow::Borrowed(v)),
+                Ok(Cow::Owned(v)) => Ok(Cow::Owned(v)),
+                Err(e) => Err(e),
+            }
+        }
+    };
+    r.map_err(|m| rt(m, Span::default()))
+}
+
+/// Binary operators on evaluated operands.
+pub(crate) fn binary(op: BinOp, l: &Value, r: &Value, cx: &Cx, span: Span) -> Result<Value, Halt> {
+    let e = |m: String| rt(m, span);
+    Ok(match op {
+        BinOp::Eq => Value::Bool(ops::equal(l, r)),
+        BinOp::Ne => Value::Bool(!ops::equal(l, r)),
+        BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge => {
+            Value::Bool(ops::compare(op, l, r).map_err(e)?)
+        }
+        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod | BinOp::Pow => {
+            ops::arith(op, l, r).map_err(e)?
+        }
+        BinOp::In => Value::Bool(ops::in_op(l, r).map_err(e)?),
+        BinOp::Contains | BinOp::StartsWith | BinOp::EndsWith => {
+            Value::Bool(ops::string_op(op, l, r).map_err(e)?)
+        }
+        BinOp::Matches => match (l, r) {
+            (Value::Nil, _) | (_, Value::Nil) => Value::Bool(false),
+            (Value::String(s), Value::String(p)) => {
+                let re = regex::Regex::new(p).map_err(|err| e(super::check::regex_error(&err)))?;
+                Value::Bool(re.is_match(s))
+            }
+            (Value::String(_), other) => return Err(e(conversion(other, "string"))),
+            (other, _) => return Err(e(conversion(other, "[]uint8"))),
+        },
+        BinOp::Range => {
+            let a = ops::to_int(l).map_err(e)?;
+            let b = ops::to_int(r).map_err(e)?;
+            let size = b.saturating_sub(a).saturating_add(1).max(0);
+            cx.grow(usize::try_from(size).unwrap_or(usize::MAX), span)?;
+            Value::list((a..=b).map(Value::Int).collect::<Vec<_>>())
+        }
+    })
+}
+
+fn env_call<'v, T: Tracer>(
+    f: EnvFn,
+    args: &'v [Ir],
+    cx: &Cx<'v, '_>,
+    t: &mut T,
+    span: Span,
+) -> R<'v> {
+    let mut vals: [Option<Cow<'v, Value>>; 2] = [None, None];
+    for (slot, a) in vals.iter_mut().zip(args) {
+        *slot = Some(eval(a, cx, t)?);
+    }
+    let [a, b] = vals;
+    let a = a.unwrap_or(Cow::Owned(Value::Nil));
+    let e = |m: String| rt(m, span);
+    Ok(match f {
+        EnvFn::AsFloat => Cow::Owned(Value::Float(funcs::as_float(&a).map_err(e)?)),
+        EnvFn::AsInt => Cow::Owned(Value::Int(funcs::as_int(&a).map_err(e)?)),
+        EnvFn::IsNaN | EnvFn::IsInf => {
+            let Value::Float(x) = *a else {
+                return Err(e(conversion(&a, "float64")));
+            };
+            Cow::Owned(Value::Bool(if f == EnvFn::IsNaN {
+                x.is_nan()
+            } else {
+                x.is_infinite()
+            }))
+        }
+        EnvFn::IsNil => Cow::Owned(Value::Bool(matches!(cx.result, Value::Nil))),
+        EnvFn::Default => {
+            if matches!(cx.result, Value::Nil) {
+                b.unwrap_or(Cow::Owned(Value::Nil))
+            } else {
+                Cow::Borrowed(cx.result)
+            }
+        }
+    })
+}
+
+/// Constant folding: a node whose inputs are all constants is evaluated once, at compile
+/// time. Anything that fails is left for run time, where it fails with the same message.
+pub(crate) fn fold(ir: Ir) -> Ir {
+    let foldable = match &ir {
+        Ir::Not(x, _) | Ir::Neg(x, _) => x.as_const().is_some(),
+        Ir::Bin(b) => b.l.as_const().is_some() && b.r.as_const().is_some(),
+        Ir::And(lr, ..) | Ir::Or(lr, ..) => lr.0.as_const().is_some() && lr.1.as_const().is_some(),
+        Ir::InStrSet(x, ..) | Ir::MatchConst(x, ..) => x.as_const().is_some(),
+        Ir::Call(c) => c.args.iter().all(|a| a.as_const().is_some()),
+        _ => false,
+    };
+    if !foldable {
+        return ir;
+    }
+    let nil = Value::Nil;
+    let mem = Cell::new(0);
+    let cx = Cx {
+        result: &nil,
+        now: DateTime::<Utc>::UNIX_EPOCH,
+        frame: None,
+        mem: &mem,
+    };
+    let folded = match eval(&ir, &cx, &mut super::explain::NoTrace) {
+        Ok(v) => Some(v.into_owned()),
+        Err(_) => None,
+    };
+    match folded {
+        // Large folded ranges would bloat the program; keep them lazy.
+        Some(Value::List(l)) if l.len() > 1024 => ir,
+        Some(v) => Ir::Const(v),
+        None => ir,
+    }
+}

@@ -1,0 +1,1054 @@
+//! Pratt parser following Go expr v1.17.8's precedence table, predicate argument rules and
+//! error texts. Nesting is bounded so hostile input errors instead of overflowing the stack.
+
+use super::ast::{Node, NodeKind};
+use super::builtins::{is_builtin, predicate_args};
+use super::error::{ExprError, Span};
+use super::lexer::{Kind, Token, go_quote, is_alphabetic, is_alphanumeric, lex_partial};
+
+/// Deepest nesting of sub-expressions (and height of the tree) accepted; far beyond any real
+/// condition, and low enough for the recursive passes to stay well inside a 2 MiB stack.
+pub(crate) const MAX_DEPTH: usize = 64;
+/// Go expr's `DefaultMaxNodes`.
+const MAX_NODES: usize = 10_000;
+
+pub(crate) fn parse(src: &str) -> Result<Node, ExprError> {
+    let (tokens, lex_err) = lex_partial(src);
+    if tokens.is_empty()
+        && let Some(e) = lex_err
+    {
+        return Err(e);
+    }
+    let mut p = Parser {
+        tokens,
+        pos: 0,
+        lex_err,
+        predicate_depth: 0,
+        nesting: 0,
+        nodes: 0,
+        eof: Token {
+            kind: Kind::Eof,
+            value: String::new(),
+            span: Span::new(src.len(), src.len()),
+        },
+    };
+    let node = p.sequence()?;
+    if p.cur().kind != Kind::Eof {
+        return Err(p.unexpected());
+    }
+    Ok(node)
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    pos: usize,
+    lex_err: Option<ExprError>,
+    predicate_depth: usize,
+    nesting: usize,
+    nodes: usize,
+    eof: Token,
+}
+
+#[derive(Clone, Copy)]
+enum Assoc {
+    Left,
+    Right,
+}
+
+fn binary_op(op: &str) -> Option<(u16, Assoc, &'static str)> {
+    Some(match op {
+        "|" => (0, Assoc::Left, "|"),
+        "or" => (10, Assoc::Left, "or"),
+        "||" => (10, Assoc::Left, "||"),
+        "and" => (15, Assoc::Left, "and"),
+        "&&" => (15, Assoc::Left, "&&"),
+        "==" => (20, Assoc::Left, "=="),
+        "!=" => (20, Assoc::Left, "!="),
+        "<" => (20, Assoc::Left, "<"),
+        ">" => (20, Assoc::Left, ">"),
+        ">=" => (20, Assoc::Left, ">="),
+        "<=" => (20, Assoc::Left, "<="),
+        "in" => (20, Assoc::Left, "in"),
+        "matches" => (20, Assoc::Left, "matches"),
+        "contains" => (20, Assoc::Left, "contains"),
+        "startsWith" => (20, Assoc::Left, "startsWith"),
+        "endsWith" => (20, Assoc::Left, "endsWith"),
+        ".." => (25, Assoc::Left, ".."),
+        "+" => (30, Assoc::Left, "+"),
+        "-" => (30, Assoc::Left, "-"),
+        "*" => (60, Assoc::Left, "*"),
+        "/" => (60, Assoc::Left, "/"),
+        "%" => (60, Assoc::Left, "%"),
+        "**" => (100, Assoc::Right, "**"),
+        "^" => (100, Assoc::Right, "^"),
+        "??" => (500, Assoc::Left, "??"),
+        _ => return None,
+    })
+}
+
+fn unary_op(op: &str) -> Option<(u16, &'static str)> {
+    Some(match op {
+        "not" => (50, "not"),
+        "!" => (50, "!"),
+        "-" => (90, "-"),
+        "+" => (90, "+"),
+        _ => return None,
+    })
+}
+
+fn is_comparison(op: &str) -> bool {
+    matches!(op, "<" | ">" | ">=" | "<=")
+}
+
+fn allowed_negate_suffix(op: &str) -> bool {
+    matches!(
+        op,
+        "contains" | "matches" | "startsWith" | "endsWith" | "in"
+    )
+}
+
+fn is_valid_identifier(s: &str) -> bool {
+    let mut it = s.chars();
+    matches!(it.next(), Some(c) if is_alphabetic(c)) && it.all(is_alphanumeric)
+}
+
+impl Parser {
+    fn cur(&self) -> &Token {
+        self.tokens.get(self.pos).unwrap_or(&self.eof)
+    }
+
+    fn prev_end(&self) -> Span {
+        match self.pos.checked_sub(1).and_then(|i| self.tokens.get(i)) {
+            Some(t) => Span {
+                start: t.span.end,
+                end: t.span.end,
+            },
+            None => Span::default(),
+        }
+    }
+
+    fn next(&mut self) -> Result<(), ExprError> {
+        if self.cur().kind == Kind::Eof {
+            return Err(ExprError::syntax(
+                "unexpected end of expression",
+                self.cur().span,
+            ));
+        }
+        self.pos += 1;
+        if self.pos >= self.tokens.len()
+            && let Some(e) = self.lex_err.take()
+        {
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    fn is(&self, kind: Kind, value: &str) -> bool {
+        self.cur().is(kind, value)
+    }
+
+    fn unexpected(&self) -> ExprError {
+        ExprError::syntax(
+            format!("unexpected token {}", self.cur().describe()),
+            self.cur().span,
+        )
+    }
+
+    fn expect(&mut self, kind: Kind, value: &str) -> Result<(), ExprError> {
+        if self.is(kind, value) {
+            self.next()
+        } else {
+            Err(self.unexpected())
+        }
+    }
+
+    fn expect_kind(&mut self, kind: Kind) -> Result<Token, ExprError> {
+        if self.cur().kind == kind {
+            let t = self.cur().clone();
+            self.next()?;
+            Ok(t)
+        } else {
+            Err(self.unexpected())
+        }
+    }
+
+    fn node(&mut self, kind: NodeKind, span: Span, start: Span) -> Result<Node, ExprError> {
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            return Err(ExprError::syntax(
+                "compilation failed: expression exceeds maximum allowed nodes",
+                span,
+            ));
+        }
+        let ext = start.to(self.prev_end()).to(span);
+        let node = Node::new(kind, span, ext);
+        if node.depth as usize > MAX_DEPTH {
+            return Err(ExprError::syntax(
+                format!("expression is nested too deeply (more than {MAX_DEPTH} levels)"),
+                span,
+            ));
+        }
+        Ok(node)
+    }
+
+    fn enter(&mut self) -> Result<(), ExprError> {
+        self.nesting += 1;
+        if self.nesting > MAX_DEPTH {
+            return Err(ExprError::syntax(
+                format!("expression is nested too deeply (more than {MAX_DEPTH} levels)"),
+                self.cur().span,
+            ));
+        }
+        Ok(())
+    }
+
+    fn sequence(&mut self) -> Result<Node, ExprError> {
+        let first = self.expression(0)?;
+        let mut nodes = vec![first];
+        while self.is(Kind::Operator, ";") {
+            self.next()?;
+            if self.cur().kind == Kind::Eof {
+                break;
+            }
+            nodes.push(self.expression(0)?);
+        }
+        if nodes.len() == 1 {
+            return Ok(nodes.remove(0));
+        }
+        let span = nodes[0].span;
+        let start = nodes[0].ext;
+        self.node(NodeKind::Sequence(nodes), span, start)
+    }
+
+    fn expression(&mut self, precedence: u16) -> Result<Node, ExprError> {
+        self.enter()?;
+        let r = self.expression_inner(precedence);
+        self.nesting -= 1;
+        r
+    }
+
+    fn expression_inner(&mut self, precedence: u16) -> Result<Node, ExprError> {
+        if precedence == 0 && self.is(Kind::Operator, "let") {
+            return self.let_declaration();
+        }
+        if precedence == 0 && self.is(Kind::Operator, "if") {
+            return self.conditional_if();
+        }
+        let mut left = self.primary()?;
+        let mut prev_op = String::new();
+        loop {
+            let mut op_tok = self.cur().clone();
+            if op_tok.kind != Kind::Operator {
+                break;
+            }
+            let negate = op_tok.value == "not";
+            let mut not_tok = None;
+            if negate {
+                let backup = self.pos;
+                self.next()?;
+                if allowed_negate_suffix(&self.cur().value) {
+                    match binary_op(&self.cur().value) {
+                        Some((p, _, _)) if p >= precedence => {
+                            not_tok = Some(op_tok.clone());
+                            op_tok = self.cur().clone();
+                        }
+                        _ => {
+                            self.pos = backup;
+                            break;
+                        }
+                    }
+                } else {
+                    return Err(self.unexpected());
+                }
+            }
+            let Some((op_prec, assoc, op)) = binary_op(&op_tok.value) else {
+                break;
+            };
+            if op_prec < precedence {
+                break;
+            }
+            self.next()?;
+            if op == "|" {
+                let ident = self.expect_kind(Kind::Identifier)?;
+                let start = left.ext;
+                left = self.call(ident, vec![left], start)?;
+            } else {
+                if prev_op == "??" && op != "??" && !op_tok.is(Kind::Bracket, "(") {
+                    return Err(ExprError::syntax(
+                        format!(
+                            "Operator ({op}) and coalesce expressions (??) cannot be mixed. Wrap either by parentheses."
+                        ),
+                        op_tok.span,
+                    ));
+                }
+                if is_comparison(op) {
+                    left = self.comparison(left, op_tok.clone(), op_prec)?;
+                } else {
+                    let right = match assoc {
+                        Assoc::Left => self.expression(op_prec + 1)?,
+                        Assoc::Right => self.expression(op_prec)?,
+                    };
+                    let start = left.ext;
+                    left = self.node(
+                        NodeKind::Binary {
+                            op,
+                            left: Box::new(left),
+                            right: Box::new(right),
+                        },
+                        op_tok.span,
+                        start,
+                    )?;
+                    if let Some(nt) = &not_tok {
+                        let start = left.ext;
+                        left = self.node(
+                            NodeKind::Unary {
+                                op: "not",
+                                node: Box::new(left),
+                            },
+                            nt.span,
+                            start,
+                        )?;
+                    }
+                }
+            }
+            prev_op = op_tok.value.clone();
+        }
+        if precedence == 0 {
+            left = self.conditional(left)?;
+        }
+        Ok(left)
+    }
+
+    fn let_declaration(&mut self) -> Result<Node, ExprError> {
+        let start = self.cur().span;
+        self.expect(Kind::Operator, "let")?;
+        let name = self.expect_kind(Kind::Identifier)?;
+        self.expect(Kind::Operator, "=")?;
+        let value = self.expression(0)?;
+        self.expect(Kind::Operator, ";")?;
+        let body = self.sequence()?;
+        self.node(
+            NodeKind::Let {
+                name: name.value,
+                value: Box::new(value),
+                body: Box::new(body),
+            },
+            name.span,
+            start,
+        )
+    }
+
+    fn conditional_if(&mut self) -> Result<Node, ExprError> {
+        let start = self.cur().span;
+        self.next()?;
+        let cond = self.expression(0)?;
+        self.expect(Kind::Bracket, "{")?;
+        let then = self.sequence()?;
+        self.expect(Kind::Bracket, "}")?;
+        self.expect(Kind::Operator, "else")?;
+        let otherwise = if self.is(Kind::Operator, "if") {
+            self.enter()?;
+            let r = self.conditional_if();
+            self.nesting -= 1;
+            r?
+        } else {
+            self.expect(Kind::Bracket, "{")?;
+            let e = self.sequence()?;
+            self.expect(Kind::Bracket, "}")?;
+            e
+        };
+        let span = cond.span;
+        self.node(
+            NodeKind::Conditional {
+                cond: Box::new(cond),
+                then: Box::new(then),
+                otherwise: Box::new(otherwise),
+            },
+            span,
+            start,
+        )
+    }
+
+    fn conditional(&mut self, mut node: Node) -> Result<Node, ExprError> {
+        while self.is(Kind::Operator, "?") {
+            self.next()?;
+            let (then, otherwise) = if !self.is(Kind::Operator, ":") {
+                let a = self.expression(0)?;
+                self.expect(Kind::Operator, ":")?;
+                let b = self.expression(0)?;
+                (a, b)
+            } else {
+                self.next()?;
+                let b = self.expression(0)?;
+                (node.clone(), b)
+            };
+            let span = self.cur().span;
+            let start = node.ext;
+            node = self.node(
+                NodeKind::Conditional {
+                    cond: Box::new(node),
+                    then: Box::new(then),
+                    otherwise: Box::new(otherwise),
+                },
+                span,
+                start,
+            )?;
+        }
+        Ok(node)
+    }
+
+    fn primary(&mut self) -> Result<Node, ExprError> {
+        let tok = self.cur().clone();
+        if tok.kind == Kind::Operator
+            && let Some((prec, op)) = unary_op(&tok.value)
+        {
+            self.next()?;
+            let inner = self.expression(prec)?;
+            let node = self.node(
+                NodeKind::Unary {
+                    op,
+                    node: Box::new(inner),
+                },
+                tok.span,
+                tok.span,
+            )?;
+            return self.postfix(node);
+        }
+        if tok.is(Kind::Bracket, "(") {
+            self.next()?;
+            let mut inner = self.sequence()?;
+            self.expect(Kind::Bracket, ")")?;
+            inner.ext = tok.span.to(self.prev_end());
+            return self.postfix(inner);
+        }
+        if self.predicate_depth > 0 && (tok.is(Kind::Operator, "#") || tok.is(Kind::Operator, "."))
+        {
+            let mut name = String::new();
+            if tok.value == "#" {
+                self.next()?;
+                if self.cur().kind == Kind::Identifier {
+                    name = self.cur().value.clone();
+                    self.next()?;
+                }
+            }
+            // For `.field` the `.` is left in place and parsed as a member access of `#`.
+            let node = self.node(NodeKind::Pointer(name), tok.span, tok.span)?;
+            return self.postfix(node);
+        }
+        self.secondary()
+    }
+
+    fn secondary(&mut self) -> Result<Node, ExprError> {
+        let tok = self.cur().clone();
+        let node = match tok.kind {
+            Kind::Identifier => {
+                self.next()?;
+                match tok.value.as_str() {
+                    "true" => return self.node(NodeKind::Bool(true), tok.span, tok.span),
+                    "false" => return self.node(NodeKind::Bool(false), tok.span, tok.span),
+                    "nil" => return self.node(NodeKind::Nil, tok.span, tok.span),
+                    _ => {
+                        if self.is(Kind::Bracket, "(") {
+                            self.call(tok.clone(), Vec::new(), tok.span)?
+                        } else {
+                            self.node(NodeKind::Ident(tok.value.clone()), tok.span, tok.span)?
+                        }
+                    }
+                }
+            }
+            Kind::Number => {
+                self.next()?;
+                let kind = number_literal(&tok)?;
+                return self.node(kind, tok.span, tok.span);
+            }
+            Kind::Str => {
+                self.next()?;
+                self.node(NodeKind::Str(tok.value.clone()), tok.span, tok.span)?
+            }
+            _ if tok.is(Kind::Bracket, "[") => self.array(&tok)?,
+            _ if tok.is(Kind::Bracket, "{") => self.map(&tok)?,
+            _ => return Err(self.unexpected()),
+        };
+        self.postfix(node)
+    }
+
+    fn call(&mut self, name: Token, mut args: Vec<Node>, start: Span) -> Result<Node, ExprError> {
+        if let Some(kinds) = predicate_args(&name.value) {
+            self.expect(Kind::Bracket, "(")?;
+            let rest = kinds.get(args.len()..).unwrap_or(&[]);
+            for (i, &(is_predicate, optional)) in rest.iter().enumerate() {
+                if self.is(Kind::Bracket, ")") {
+                    if optional {
+                        break;
+                    }
+                    return Err(ExprError::syntax(
+                        format!("expected at least {} arguments", rest.len()),
+                        self.cur().span,
+                    ));
+                }
+                if i > 0 {
+                    self.expect(Kind::Operator, ",")?;
+                }
+                let arg = if is_predicate {
+                    self.predicate()?
+                } else {
+                    self.expression(0)?
+                };
+                args.push(arg);
+            }
+            if self.is(Kind::Operator, ",") {
+                self.next()?;
+            }
+            self.expect(Kind::Bracket, ")")?;
+            return self.node(
+                NodeKind::Builtin {
+                    name: name.value,
+                    args,
+                },
+                name.span,
+                start,
+            );
+        }
+        let args = self.arguments(args)?;
+        if is_builtin(&name.value) {
+            return self.node(
+                NodeKind::Builtin {
+                    name: name.value,
+                    args,
+                },
+                name.span,
+                start,
+            );
+        }
+        let callee = self.node(NodeKind::Ident(name.value.clone()), name.span, name.span)?;
+        self.node(
+            NodeKind::Call {
+                callee: Box::new(callee),
+                args,
+            },
+            name.span,
+            start,
+        )
+    }
+
+    fn arguments(&mut self, mut args: Vec<Node>) -> Result<Vec<Node>, ExprError> {
+        let offset = args.len();
+        self.expect(Kind::Bracket, "(")?;
+        while !self.is(Kind::Bracket, ")") {
+            if args.len() > offset {
+                self.expect(Kind::Operator, ",")?;
+            }
+            if self.is(Kind::Bracket, ")") {
+                break;
+            }
+            args.push(self.expression(0)?);
+        }
+        self.expect(Kind::Bracket, ")")?;
+        Ok(args)
+    }
+
+    fn predicate(&mut self) -> Result<Node, ExprError> {
+        let start = self.cur().clone();
+        let braces = start.is(Kind::Bracket, "{");
+        if braces {
+            self.next()?;
+        }
+        self.predicate_depth += 1;
+        let body = if braces {
+            self.sequence()
+        } else {
+            let r = self.expression(0);
+            if r.is_ok() && self.is(Kind::Operator, ";") {
+                Err(ExprError::syntax(
+                    "wrap predicate with brackets { and }",
+                    self.cur().span,
+                ))
+            } else {
+                r
+            }
+        };
+        self.predicate_depth -= 1;
+        let body = body?;
+        if braces {
+            self.expect(Kind::Bracket, "}")?;
+        }
+        self.node(NodeKind::Predicate(Box::new(body)), start.span, start.span)
+    }
+
+    fn array(&mut self, tok: &Token) -> Result<Node, ExprError> {
+        self.expect(Kind::Bracket, "[")?;
+        let mut nodes = Vec::new();
+        while !self.is(Kind::Bracket, "]") {
+            if !nodes.is_empty() {
+                self.expect(Kind::Operator, ",")?;
+                if self.is(Kind::Bracket, "]") {
+                    break;
+                }
+            }
+            nodes.push(self.expression(0)?);
+        }
+        self.expect(Kind::Bracket, "]")?;
+        self.node(NodeKind::Array(nodes), tok.span, tok.span)
+    }
+
+    fn map(&mut self, tok: &Token) -> Result<Node, ExprError> {
+        self.expect(Kind::Bracket, "{")?;
+        let mut pairs = Vec::new();
+        while !self.is(Kind::Bracket, "}") {
+            if !pairs.is_empty() {
+                self.expect(Kind::Operator, ",")?;
+                if self.is(Kind::Bracket, "}") {
+                    break;
+                }
+                if self.is(Kind::Operator, ",") {
+                    return Err(self.unexpected());
+                }
+            }
+            let cur = self.cur().clone();
+            let key = if matches!(cur.kind, Kind::Number | Kind::Str | Kind::Identifier) {
+                self.next()?;
+                self.node(NodeKind::Str(cur.value.clone()), cur.span, cur.span)?
+            } else if cur.is(Kind::Bracket, "(") {
+                self.expression(0)?
+            } else {
+                return Err(ExprError::syntax(
+                    format!(
+                        "a map key must be a quoted string, a number, a identifier, or an expression enclosed in parentheses (unexpected token {})",
+                        cur.describe()
+                    ),
+                    cur.span,
+                ));
+            };
+            self.expect(Kind::Operator, ":")?;
+            let value = self.expression(0)?;
+            pairs.push((key, value));
+        }
+        self.expect(Kind::Bracket, "}")?;
+        self.node(NodeKind::Map(pairs), tok.span, tok.span)
+    }
+
+    fn postfix(&mut self, mut node: Node) -> Result<Node, ExprError> {
+        let mut depth = 0usize;
+        loop {
+            let tok = self.cur().clone();
+            if !matches!(tok.kind, Kind::Operator | Kind::Bracket) {
+                break;
+            }
+            depth += 1;
+            if depth > MAX_DEPTH {
+                return Err(ExprError::syntax(
+                    format!("expression is nested too deeply (more than {MAX_DEPTH} levels)"),
+                    tok.span,
+                ));
+            }
+            let start = node.ext;
+            if tok.value == "." || tok.value == "?." {
+                let optional = tok.value == "?.";
+                self.next()?;
+                let prop = self.cur().clone();
+                if optional && prop.is(Kind::Bracket, "[") {
+                    node = self.index(node, true)?;
+                    continue;
+                }
+                self.next()?;
+                if prop.kind != Kind::Identifier
+                    && (prop.kind != Kind::Operator || !is_valid_identifier(&prop.value))
+                {
+                    return Err(ExprError::syntax("expected name", prop.span));
+                }
+                let property =
+                    self.node(NodeKind::Str(prop.value.clone()), prop.span, prop.span)?;
+                let (base, was_chain) = match node.kind {
+                    NodeKind::Chain(inner) => (*inner, true),
+                    _ => (node, false),
+                };
+                let member = self.node(
+                    NodeKind::Member {
+                        node: Box::new(base),
+                        property: Box::new(property),
+                        optional,
+                    },
+                    prop.span,
+                    start,
+                )?;
+                if self.is(Kind::Bracket, "(") {
+                    // Method calls exist in Go expr for struct types; no value here has methods.
+                    let args = self.arguments(Vec::new())?;
+                    node = self.node(
+                        NodeKind::Call {
+                            callee: Box::new(member),
+                            args,
+                        },
+                        prop.span,
+                        start,
+                    )?;
+                } else {
+                    node = member;
+                }
+                if was_chain || optional {
+                    let span = node.span;
+                    node = self.node(NodeKind::Chain(Box::new(node)), span, start)?;
+                }
+            } else if tok.value == "[" {
+                node = self.index(node, false)?;
+            } else {
+                break;
+            }
+        }
+        Ok(node)
+    }
+
+    /// `node[...]` (the current token is `[`): an index or a slice.
+    fn index(&mut self, node: Node, optional: bool) -> Result<Node, ExprError> {
+        let open = self.cur().span;
+        let start = node.ext;
+        self.next()?;
+        if self.is(Kind::Operator, ":") {
+            self.next()?;
+            let to = if self.is(Kind::Bracket, "]") {
+                None
+            } else {
+                Some(Box::new(self.expression(0)?))
+            };
+            self.expect(Kind::Bracket, "]")?;
+            return self.node(
+                NodeKind::Slice {
+                    node: Box::new(node),
+                    from: None,
+                    to,
+                },
+                open,
+                start,
+            );
+        }
+        let from = self.expression(0)?;
+        if self.is(Kind::Operator, ":") {
+            self.next()?;
+            let to = if self.is(Kind::Bracket, "]") {
+                None
+            } else {
+                Some(Box::new(self.expression(0)?))
+            };
+            self.expect(Kind::Bracket, "]")?;
+            return self.node(
+                NodeKind::Slice {
+                    node: Box::new(node),
+                    from: Some(Box::new(from)),
+                    to,
+                },
+                open,
+                start,
+            );
+        }
+        self.expect(Kind::Bracket, "]")?;
+        let (base, was_chain) = match node.kind {
+            NodeKind::Chain(inner) if !optional => (*inner, true),
+            kind => (
+                Node {
+                    kind,
+                    span: node.span,
+                    ext: node.ext,
+                    depth: node.depth,
+                },
+                false,
+            ),
+        };
+        let member = self.node(
+            NodeKind::Member {
+                node: Box::new(base),
+                property: Box::new(from),
+                optional,
+            },
+            open,
+            start,
+        )?;
+        if optional || was_chain {
+            return self.node(NodeKind::Chain(Box::new(member)), open, start);
+        }
+        Ok(member)
+    }
+
+    fn comparison(&mut self, mut left: Node, mut tok: Token, prec: u16) -> Result<Node, ExprError> {
+        let mut root: Option<Node> = None;
+        loop {
+            let right = self.expression(prec + 1)?;
+            let start = left.ext;
+            let op = binary_op(&tok.value).map_or("<", |(_, _, op)| op);
+            let cmp = self.node(
+                NodeKind::Binary {
+                    op,
+                    left: Box::new(left),
+                    right: Box::new(right.clone()),
+                },
+                tok.span,
+                start,
+            )?;
+            root = Some(match root {
+                None => cmp,
+                Some(r) => {
+                    let start = r.ext;
+                    self.node(
+                        NodeKind::Binary {
+                            op: "&&",
+                            left: Box::new(r),
+                            right: Box::new(cmp),
+                        },
+                        tok.span,
+                        start,
+                    )?
+                }
+            });
+            left = right;
+            tok = self.cur().clone();
+            if !(tok.kind == Kind::Operator && is_comparison(&tok.value)) {
+                break;
+            }
+            self.next()?;
+        }
+        root.ok_or_else(|| self.unexpected())
+    }
+}
+
+/// Go expr's number literal rules: hex/octal/binary ints, floats, `_` separators.
+fn number_literal(tok: &Token) -> Result<NodeKind, ExprError> {
+    let value = tok.value.replace('_', "");
+    let lower = value.to_ascii_lowercase();
+    let int = |digits: &str, radix: u32, what: &str| -> Result<NodeKind, ExprError> {
+        i64::from_str_radix(digits, radix)
+            .map(NodeKind::Int)
+            .map_err(|_| {
+                ExprError::syntax(
+                    format!(
+                        "invalid {what} literal: strconv.ParseInt: parsing {}: {}",
+                        go_quote(&value),
+                        if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+                            "invalid syntax"
+                        } else {
+                            "value out of range"
+                        }
+                    ),
+                    tok.span,
+                )
+            })
+    };
+    if let Some(d) = lower.strip_prefix("0x") {
+        return int(d, 16, "hex");
+    }
+    if lower.contains('.') || lower.contains('e') {
+        return match value.parse::<f64>() {
+            Ok(f) if f.is_finite() => Ok(NodeKind::Float(f)),
+            Ok(_) => Err(ExprError::syntax(
+                format!(
+                    "invalid float literal: strconv.ParseFloat: parsing {}: value out of range",
+                    go_quote(&value)
+                ),
+                tok.span,
+            )),
+            Err(_) => Err(ExprError::syntax(
+                format!(
+                    "invalid float literal: strconv.ParseFloat: parsing {}: invalid syntax",
+                    go_quote(&value)
+                ),
+                tok.span,
+            )),
+        };
+    }
+    if let Some(d) = lower.strip_prefix("0b") {
+        return int(d, 2, "binary");
+    }
+    if let Some(d) = lower.strip_prefix("0o") {
+        return int(d, 8, "octal");
+    }
+    int(&value, 10, "integer")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(src: &str) -> String {
+        parse(src).unwrap_err().to_string()
+    }
+
+    fn shape(n: &Node) -> String {
+        match &n.kind {
+            NodeKind::Nil => "nil".into(),
+            NodeKind::Bool(b) => b.to_string(),
+            NodeKind::Int(i) => i.to_string(),
+            NodeKind::Float(f) => format!("{f:?}"),
+            NodeKind::Str(s) => format!("{s:?}"),
+            NodeKind::Ident(s) => s.clone(),
+            NodeKind::Pointer(s) => format!("#{s}"),
+            NodeKind::Unary { op, node } => format!("({op} {})", shape(node)),
+            NodeKind::Binary { op, left, right } => {
+                format!("({} {op} {})", shape(left), shape(right))
+            }
+            NodeKind::Member {
+                node,
+                property,
+                optional,
+            } => format!(
+                "{}{}[{}]",
+                shape(node),
+                if *optional { "?" } else { "" },
+                shape(property)
+            ),
+            NodeKind::Chain(n) => format!("chain({})", shape(n)),
+            NodeKind::Slice { node, from, to } => format!(
+                "{}[{}:{}]",
+                shape(node),
+                from.as_ref().map(|n| shape(n)).unwrap_or_default(),
+                to.as_ref().map(|n| shape(n)).unwrap_or_default()
+            ),
+            NodeKind::Call { callee, args } => format!(
+                "{}({})",
+                shape(callee),
+                args.iter().map(shape).collect::<Vec<_>>().join(", ")
+            ),
+            NodeKind::Builtin { name, args } => format!(
+                "{name}({})",
+                args.iter().map(shape).collect::<Vec<_>>().join(", ")
+            ),
+            NodeKind::Predicate(b) => format!("{{{}}}", shape(b)),
+            NodeKind::Let { name, value, body } => {
+                format!("let {name} = {}; {}", shape(value), shape(body))
+            }
+            NodeKind::Sequence(ns) => ns.iter().map(shape).collect::<Vec<_>>().join("; "),
+            NodeKind::Conditional {
+                cond,
+                then,
+                otherwise,
+            } => format!("({} ? {} : {})", shape(cond), shape(then), shape(otherwise)),
+            NodeKind::Array(ns) => {
+                format!("[{}]", ns.iter().map(shape).collect::<Vec<_>>().join(", "))
+            }
+            NodeKind::Map(ps) => format!(
+                "{{{}}}",
+                ps.iter()
+                    .map(|(k, v)| format!("{}: {}", shape(k), shape(v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    fn p(src: &str) -> String {
+        shape(&parse(src).unwrap())
+    }
+
+    #[test]
+    fn precedence_follows_go_expr() {
+        assert_eq!(p("1 + 2 * 3"), "(1 + (2 * 3))");
+        assert_eq!(p("2 ** 3 ** 2"), "(2 ** (3 ** 2))");
+        assert_eq!(p("a || b && c"), "(a || (b && c))");
+        assert_eq!(p("-a ** 2"), "(- (a ** 2))");
+        assert_eq!(p("not a == b"), "((not a) == b)");
+        assert_eq!(p("!a && b"), "((! a) && b)");
+        assert_eq!(p("1..3"), "(1 .. 3)");
+        assert_eq!(p("a ?? b ?? c"), "((a ?? b) ?? c)");
+    }
+
+    #[test]
+    fn comparisons_chain_into_and() {
+        assert_eq!(p("1 < x < 3"), "((1 < x) && (x < 3))");
+    }
+
+    #[test]
+    fn not_in_becomes_negation() {
+        assert_eq!(p("a not in b"), "(not (a in b))");
+    }
+
+    #[test]
+    fn members_indexes_slices_and_chains() {
+        assert_eq!(p("result[0]"), "result[0]");
+        assert_eq!(p("a.b.c"), "a[\"b\"][\"c\"]");
+        assert_eq!(p("a?.b.c"), "chain(a?[\"b\"][\"c\"])");
+        assert_eq!(p("a[1:3]"), "a[1:3]");
+        assert_eq!(p("a[:]"), "a[:]");
+        assert_eq!(p("a?.[0]"), "chain(a?[0])");
+    }
+
+    #[test]
+    fn predicates_with_and_without_braces_and_dot_shorthand() {
+        assert_eq!(
+            p("all(xs, {asFloat(.value) >= 9900})"),
+            "all(xs, {(asFloat(#[\"value\"]) >= 9900)})"
+        );
+        assert_eq!(p("all(result, # < 1000)"), "all(result, {(# < 1000)})");
+        assert_eq!(p("map(xs, #index)"), "map(xs, {#index})");
+        assert_eq!(
+            p("xs | filter(# > 1) | len()"),
+            "len(filter(xs, {(# > 1)}))"
+        );
+        assert_eq!(p("reduce(xs, #acc + #, 0)"), "reduce(xs, {(#acc + #)}, 0)");
+        assert_eq!(p("count(xs)"), "count(xs)");
+    }
+
+    #[test]
+    fn let_ternary_if_and_literals() {
+        assert_eq!(p("let x = 1; x + 1"), "let x = 1; (x + 1)");
+        assert_eq!(p("a ? 1 : 2"), "(a ? 1 : 2)");
+        assert_eq!(p("a ?: 2"), "(a ? a : 2)");
+        assert_eq!(p("if a { 1 } else { 2 }"), "(a ? 1 : 2)");
+        assert_eq!(p("[1, 'a', nil,]"), "[1, \"a\", nil]");
+        assert_eq!(p("{a: 1, 'b': 2, (c): 3}"), "{\"a\": 1, \"b\": 2, c: 3}");
+        assert_eq!(p("0x1F + 0b11 + 0o7 + 1_000"), "(((31 + 3) + 7) + 1000)");
+        assert_eq!(p(".5 + 1e3"), "(0.5 + 1000.0)");
+    }
+
+    #[test]
+    fn syntax_errors_match_go() {
+        assert_eq!(err("1 +"), "unexpected token EOF");
+        assert_eq!(err("(1"), "unexpected token EOF");
+        assert_eq!(err("1 2"), "unexpected token Number(\"2\")");
+        assert_eq!(err("now() -- ?"), "unexpected token Operator(\"?\")");
+        assert_eq!(err("a.(b)"), "expected name");
+        assert_eq!(err("all(xs)"), "expected at least 2 arguments");
+        assert_eq!(
+            err("all(xs, # > 1; true)"),
+            "wrap predicate with brackets { and }"
+        );
+        assert_eq!(
+            err("a ?? b + c"),
+            "Operator (+) and coalesce expressions (??) cannot be mixed. Wrap either by parentheses."
+        );
+        assert_eq!(
+            err("99999999999999999999"),
+            "invalid integer literal: strconv.ParseInt: parsing \"99999999999999999999\": value out of range"
+        );
+        assert_eq!(err("a not b"), "unexpected token Identifier(\"b\")");
+    }
+
+    #[test]
+    fn pointer_outside_predicate_is_a_syntax_error() {
+        assert_eq!(err("# > 1"), "unexpected token Operator(\"#\")");
+        assert_eq!(err(".value"), "unexpected token Operator(\".\")");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let src = "(".repeat(10_000) + "1" + &")".repeat(10_000);
+        assert!(err(&src).contains("nested too deeply"));
+        let src = "-".repeat(10_000) + "1";
+        assert!(err(&src).contains("nested too deeply"));
+        let src = "a".to_string() + &"[0]".repeat(5_000);
+        assert!(parse(&src).is_err());
+    }
+
+    #[test]
+    fn extents_cover_the_whole_node() {
+        let src = "result[0] >= 0.95";
+        let n = parse(src).unwrap();
+        assert_eq!(&src[n.ext.range()], src);
+        let NodeKind::Binary { left, .. } = &n.kind else {
+            panic!()
+        };
+        assert_eq!(&src[left.ext.range()], "result[0]");
+        let src = "asFloat(result) > 1";
+        let n = parse(src).unwrap();
+        let NodeKind::Binary { left, .. } = &n.kind else {
+            panic!()
+        };
+        assert_eq!(&src[left.ext.range()], "asFloat(result)");
+    }
+}
