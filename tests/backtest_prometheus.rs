@@ -54,7 +54,6 @@ async fn run_backtest(prom: &Prometheus, from: &str, to: &str) -> backtest::Back
 }
 
 #[tokio::test]
-#[ignore = "needs merge"]
 async fn backtest_catches_the_incident_at_the_right_minute() {
     let Some(prom) = start("backtest_catches_the_incident_at_the_right_minute") else {
         return;
@@ -87,7 +86,6 @@ async fn backtest_catches_the_incident_at_the_right_minute() {
 }
 
 #[tokio::test]
-#[ignore = "needs merge"]
 async fn a_quiet_window_reaches_its_end_still_running() {
     let Some(prom) = start("a_quiet_window_reaches_its_end_still_running") else {
         return;

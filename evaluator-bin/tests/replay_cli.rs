@@ -65,7 +65,6 @@ fn bad_flags_are_refused() {
 }
 
 #[test]
-#[ignore = "needs merge"]
 fn exit_codes_follow_the_verdict() {
     assert_eq!(replay("colorapi-1.0", HOST, &[]).status.code(), Some(0));
     let out = replay("colorapi-3.0", HOST, &[]);
@@ -80,7 +79,6 @@ fn exit_codes_follow_the_verdict() {
 }
 
 #[test]
-#[ignore = "needs merge"]
 fn json_output_is_deterministic_and_argo_shaped() {
     let a = replay("colorapi-3.0", HOST, &["--output", "json"]);
     let b = replay("colorapi-3.0", HOST, &["--output", "json"]);
@@ -96,7 +94,6 @@ fn json_output_is_deterministic_and_argo_shaped() {
 }
 
 #[test]
-#[ignore = "needs merge"]
 fn exhaustion_exits_4_and_lists_the_metric() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let short = dir.path().join("short.jsonl");
@@ -121,7 +118,6 @@ fn exhaustion_exits_4_and_lists_the_metric() {
 }
 
 #[test]
-#[ignore = "needs merge"]
 fn plots_are_written_as_svg_and_png() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     for name in ["plot.svg", "plot.png"] {

@@ -78,8 +78,8 @@ impl VirtualRun {
     /// A run starting at `start`; `timeline_limit` keeps memory flat for huge replays by
     /// keeping only the first entries (the count of all is still kept).
     pub fn new(run: AnalysisRun, start: DateTime<Utc>, timeline_limit: Option<usize>) -> Self {
-        let engine = RunEngine::new(run);
-        // MERGE: engine.set_explain(true) once the engine has it.
+        let mut engine = RunEngine::new(run);
+        engine.set_explain(true);
         VirtualRun {
             engine,
             now: start,

@@ -92,7 +92,6 @@ fn time_mode_needs_at_everywhere_and_in_order() {
 }
 
 #[test]
-#[ignore = "needs merge"]
 fn sequence_mode_fails_at_the_right_measurement() {
     let rec = recording(&[0.99, 0.97, 0.90, 0.99, 0.80, 0.99]);
     let r = go(run(6, 1), &rec, &ReplayOptions::default()).unwrap_or_else(|e| panic!("{e}"));
@@ -107,7 +106,6 @@ fn sequence_mode_fails_at_the_right_measurement() {
 }
 
 #[test]
-#[ignore = "needs merge"]
 fn running_out_of_lines_reports_the_run_as_it_stands() {
     let rec = recording(&[0.99, 0.97]);
     let r = go(run(6, 1), &rec, &ReplayOptions::default()).unwrap_or_else(|e| panic!("{e}"));
