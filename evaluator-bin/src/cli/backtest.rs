@@ -11,7 +11,7 @@ use providers::backtest::{self, BacktestOptions};
 use providers::{ProviderOptions, Providers};
 
 use super::common::{Output, exit_code, load_run, parse_arg};
-use super::replay::{EXIT_INCOMPLETE, parse_time, print_text};
+use super::replay::{EXIT_INCOMPLETE, display_name, parse_time, print_text};
 use crate::plot::{self, PlotInput};
 
 #[derive(clap::Args)]
@@ -73,12 +73,13 @@ async fn run(a: BacktestArgs) -> Result<ExitCode, String> {
     let report = backtest::backtest(run, &providers, secrets.as_ref(), &options)
         .await
         .map_err(|e| e.to_string())?;
+    let name = display_name(&a.template, &report.run_name);
     if let Some(path) = &a.plot {
         plot::write(
             path,
             &PlotInput {
                 what: "backtest",
-                run_name: &report.run_name,
+                run_name: &name,
                 status: &report.status,
                 timeline: &report.timeline,
                 metrics: &report.metrics,
@@ -103,7 +104,7 @@ async fn run(a: BacktestArgs) -> Result<ExitCode, String> {
                 time::format(&a.from),
                 time::format(&a.to)
             );
-            print_text(&report.run_name, &report.status, &report.timeline, a.from);
+            print_text(&name, &report.status, &report.timeline, a.from);
             if report.reached_end {
                 println!("reached --to before the run completed");
             }

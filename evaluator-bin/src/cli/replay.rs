@@ -81,12 +81,13 @@ fn run(a: ReplayArgs) -> Result<ExitCode, String> {
     };
     let report = replay::replay(run, &recording, &providers, &NoSecrets, &options)
         .map_err(|e| e.to_string())?;
+    let name = display_name(&a.template, &report.run_name);
     if let Some(path) = &a.plot {
         plot::write(
             path,
             &PlotInput {
                 what: "replay",
-                run_name: &report.run_name,
+                run_name: &name,
                 status: &report.status,
                 timeline: &report.timeline,
                 metrics: &report.metrics,
@@ -109,12 +110,7 @@ fn run(a: ReplayArgs) -> Result<ExitCode, String> {
                 recording.name(),
                 time::format(&report.start)
             );
-            print_text(
-                &report.run_name,
-                &report.status,
-                &report.timeline,
-                report.start,
-            );
+            print_text(&name, &report.status, &report.timeline, report.start);
             if report.timeline_omitted > 0 {
                 println!(
                     "  … {} more measurements (--output json shows them all)",
@@ -134,6 +130,26 @@ fn run(a: ReplayArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::from(EXIT_INCOMPLETE));
     }
     Ok(exit_code(report.status.phase))
+}
+
+fn clip(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(width - 1).collect();
+    out.push('…');
+    out
+}
+
+/// A name for titles: the run's, unless that is just the generic file name `template`, then
+/// the template's directory (fixtures/scenarios/<name>/template.yaml).
+pub fn display_name(template: &std::path::Path, run_name: &str) -> String {
+    if run_name == "template"
+        && let Some(dir) = template.parent().and_then(|p| p.file_name())
+    {
+        return dir.to_string_lossy().into_owned();
+    }
+    run_name.to_string()
 }
 
 /// The human view shared by replay and backtest: one row per measurement, then per-metric
@@ -163,16 +179,19 @@ pub fn print_text(
             t.metric,
             t.phase.to_string(),
             t.metric_phase.to_string(),
-            t.value
+            clip(&t.value, 80)
         );
         if !t.message.is_empty() {
             row.push_str(&format!("  ({})", t.message));
         }
         println!("{row}");
         if t.phase != analysis_core::model::Phase::Successful && !t.explanation.is_empty() {
+            // The short steps are the telling ones (`.value = 9870`, `9870 >= 9900 = false`);
+            // JSON output has them all.
             let why: Vec<String> = t
                 .explanation
                 .iter()
+                .filter(|s| s.value.chars().count() <= 40 && s.expr.chars().count() <= 120)
                 .map(|s| format!("{} = {}", s.expr, s.value))
                 .collect();
             println!("  {:<10} because {}", "", why.join(", "));
