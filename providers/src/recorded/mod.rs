@@ -369,8 +369,8 @@ struct Checked {
     at: Option<DateTime<Utc>>,
 }
 
-/// Validates a line's envelope (the value inside `result` was already checked as JSON).
-fn check_fields(f: &scan::RawFields<'_>) -> Result<Checked, String> {
+/// Validates a line's envelope: `metric`, `at`, exactly one of the three.
+fn check_envelope(f: &scan::RawFields<'_>) -> Result<Checked, String> {
     let metric = match f.metric {
         None => return Err("missing \"metric\"".to_string()),
         Some(raw) => match scan::decode_string(raw) {
@@ -379,40 +379,43 @@ fn check_fields(f: &scan::RawFields<'_>) -> Result<Checked, String> {
         },
     };
     let at = parse_at(f.at)?;
-    let present: Vec<&str> = [
-        ("result", f.result.is_some()),
-        ("response", f.response.is_some()),
-        ("error", f.error.is_some()),
-    ]
-    .iter()
-    .filter(|(_, set)| *set)
-    .map(|(name, _)| *name)
-    .collect();
-    match present.as_slice() {
-        [_] => {}
-        [] => {
+    let present = [
+        ("\"result\"", f.result.is_some()),
+        ("\"response\"", f.response.is_some()),
+        ("\"error\"", f.error.is_some()),
+    ];
+    match present.iter().filter(|(_, set)| *set).count() {
+        1 => {}
+        0 => {
             return Err(
                 "needs one of \"result\", \"response\" or \"error\"; the line has none".to_string(),
             );
         }
-        several => {
+        _ => {
+            let names: Vec<&str> = present
+                .iter()
+                .filter(|(_, set)| *set)
+                .map(|(name, _)| *name)
+                .collect();
             return Err(format!(
                 "has {}; keep exactly one of \"result\", \"response\" or \"error\"",
-                several
-                    .iter()
-                    .map(|s| format!("{s:?}"))
-                    .collect::<Vec<_>>()
-                    .join(" and ")
+                names.join(" and ")
             ));
         }
     }
+    Ok(Checked { metric, at })
+}
+
+/// [`check_envelope`] plus the `response` and `error` members: what opening a recording checks.
+fn check_fields(f: &scan::RawFields<'_>) -> Result<Checked, String> {
+    let checked = check_envelope(f)?;
     if let Some(raw) = f.response {
         response(raw)?;
     }
     if let Some(raw) = f.error {
         scan::decode_string(raw).ok_or("\"error\" must be a string")?;
     }
-    Ok(Checked { metric, at })
+    Ok(checked)
 }
 
 fn parse_at(raw: Option<&str>) -> Result<Option<DateTime<Utc>>, String> {
@@ -442,13 +445,16 @@ fn response(raw: &str) -> Result<RawResponse, String> {
 }
 
 fn decode(f: &scan::RawFields<'_>, number: usize, typing: Typing) -> Result<Line, String> {
-    let checked = check_fields(f)?;
+    let checked = check_envelope(f)?;
     let entry = if let Some(raw) = f.result {
         Entry::Result(json::parse(raw, typing).map_err(|e| format!("\"result\": {e}"))?)
     } else if let Some(raw) = f.response {
         Entry::Response(response(raw)?)
     } else {
-        let text = f.error.and_then(scan::decode_string).unwrap_or_default();
+        let text = f
+            .error
+            .and_then(scan::decode_string)
+            .ok_or("\"error\" must be a string")?;
         Entry::Error(text.into_owned())
     };
     Ok(Line {

@@ -101,6 +101,9 @@ impl VirtualRun {
 
     /// Starts a pass at the virtual now.
     pub fn begin_pass(&mut self, secrets: &dyn SecretSource) -> Vec<MeasureRequest> {
+        // Explanations cost more than the rest of a measurement: only for kept entries.
+        let room = self.timeline_limit.is_none_or(|l| self.timeline.len() < l);
+        self.engine.set_explain(room);
         let requests = self.engine.begin_pass(self.now, secrets);
         for r in &requests {
             if !self.metrics.iter().any(|m| m.name == r.metric_name) {

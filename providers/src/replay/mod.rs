@@ -6,12 +6,13 @@
 mod clock;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use analysis_core::engine::MeasureOutcome;
 use analysis_core::json::Typing;
 use analysis_core::model::{AnalysisRun, AnalysisRunStatus, Metric};
 use analysis_core::secrets::SecretSource;
-use analysis_core::{ProviderError, ProviderOutput};
+use analysis_core::{Provider, ProviderError, ProviderOutput};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -128,6 +129,7 @@ pub fn replay(
         mode: options.mode,
         sequence: BTreeMap::new(),
         time: BTreeMap::new(),
+        providers: BTreeMap::new(),
     };
     let mut vr = VirtualRun::new(run, start, options.timeline_limit);
     let mut exhausted = Vec::new();
@@ -141,7 +143,7 @@ pub fn replay(
                 exhausted.push(request.metric_name);
                 continue;
             };
-            let provider = providers.for_metric(&request.metric);
+            let (provider, metadata) = sources.provider(providers, &request.metric);
             let outcome = match line.entry {
                 Entry::Result(value) => Ok(ProviderOutput::new(value)),
                 Entry::Response(raw) => provider.parse(&request.metric, &raw),
@@ -149,7 +151,7 @@ pub fn replay(
             };
             lines.insert(request.metric_name.clone(), line.number);
             outcomes.push(MeasureOutcome {
-                metric_metadata: provider.metric_metadata(&request.metric),
+                metric_metadata: metadata,
                 metric_name: request.metric_name,
                 started_at: now,
                 finished_at: now,
@@ -205,9 +207,27 @@ struct Sources<'a> {
     mode: Mode,
     sequence: BTreeMap<String, Cursor>,
     time: BTreeMap<String, TimeCursor>,
+    /// Each metric's provider and metric-level metadata, looked up once: the templated
+    /// metric does not change during a replay (secrets are not rotated here).
+    providers: BTreeMap<String, (Arc<dyn Provider>, BTreeMap<String, String>)>,
 }
 
 impl Sources<'_> {
+    fn provider(
+        &mut self,
+        providers: &Providers,
+        metric: &Metric,
+    ) -> (Arc<dyn Provider>, BTreeMap<String, String>) {
+        if let Some((p, m)) = self.providers.get(&metric.name) {
+            return (p.clone(), m.clone());
+        }
+        let p = providers.for_metric(metric);
+        let m = p.metric_metadata(metric);
+        self.providers
+            .insert(metric.name.clone(), (p.clone(), m.clone()));
+        (p, m)
+    }
+
     /// The line for a measurement of `metric` at `now`; `None` when its lines ran out.
     fn take(&mut self, metric: &Metric, now: DateTime<Utc>) -> Result<Option<Line>, ReplayError> {
         let typing = match metric.provider.kind() {
