@@ -201,6 +201,9 @@ fn check_time_mode(recording: &Recording) -> Result<(), ReplayError> {
     Ok(())
 }
 
+/// A metric's provider and its metric-level metadata (`ResolvedPrometheusQuery`, ...).
+type ProviderAndMetadata = (Arc<dyn Provider>, BTreeMap<String, String>);
+
 /// The per-metric cursors, opened on a metric's first measurement.
 struct Sources<'a> {
     recording: &'a Recording,
@@ -209,15 +212,11 @@ struct Sources<'a> {
     time: BTreeMap<String, TimeCursor>,
     /// Each metric's provider and metric-level metadata, looked up once: the templated
     /// metric does not change during a replay (secrets are not rotated here).
-    providers: BTreeMap<String, (Arc<dyn Provider>, BTreeMap<String, String>)>,
+    providers: BTreeMap<String, ProviderAndMetadata>,
 }
 
 impl Sources<'_> {
-    fn provider(
-        &mut self,
-        providers: &Providers,
-        metric: &Metric,
-    ) -> (Arc<dyn Provider>, BTreeMap<String, String>) {
+    fn provider(&mut self, providers: &Providers, metric: &Metric) -> ProviderAndMetadata {
         if let Some((p, m)) = self.providers.get(&metric.name) {
             return (p.clone(), m.clone());
         }
