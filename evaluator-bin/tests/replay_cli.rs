@@ -181,3 +181,72 @@ fn backtest_refuses_a_template_without_prometheus_metrics() {
         "{stderr}"
     );
 }
+
+/// Serves colorapi's answer on a free loopback port from a background thread.
+fn colorapi_server() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    listener
+        .set_nonblocking(true)
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        rt.block_on(async move {
+            let listener =
+                tokio::net::TcpListener::from_std(listener).unwrap_or_else(|e| panic!("{e}"));
+            let app = axum::Router::new().route(
+                "/",
+                axum::routing::get(|| async { r#"{"color":"red","status":"ok"}"# }),
+            );
+            let _ = axum::serve(listener, app).await;
+        });
+    });
+    port
+}
+
+#[test]
+fn record_then_replay_gives_the_same_verdict() {
+    let port = colorapi_server();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let template = dir.path().join("colorapi.yaml");
+    std::fs::write(
+        &template,
+        "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata:\n  name: colorapi\n\
+         spec:\n  args:\n    - name: host\n  metrics:\n    - name: color-status\n      \
+         interval: 1s\n      count: 2\n      successCondition: result == \"ok\"\n      \
+         provider:\n        web:\n          url: \"http://{{args.host}}/\"\n          \
+         jsonPath: \"{$.status}\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let recording = dir.path().join("rec.jsonl");
+    let host = format!("host=127.0.0.1:{port}");
+    let t = template.to_string_lossy();
+    let r = recording.to_string_lossy();
+    let out = augur(&["record", &t, "--out", &r, "--arg", &host]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&recording).unwrap_or_default();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.contains(r#""response":{"status":200,"body":{"color":"red","status":"ok"}}"#),
+        "{text}"
+    );
+    let out = augur(&["replay", &t, &r, "--arg", &host, "--output", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(json["phase"], "Successful");
+    assert_eq!(json["metricResults"][0]["successful"], 2);
+}
