@@ -395,3 +395,40 @@ async fn ops_endpoints_answer() -> TestResult {
     assert!(text.contains("# TYPE augur_measurements_total counter"));
     Ok(())
 }
+
+#[tokio::test]
+async fn deploy_templates_load_into_a_real_service() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let tdir = dir.path().join("templates");
+    std::fs::create_dir(&tdir)?;
+    let deploy = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy");
+    for f in [
+        "argo-analysistemplate-web.yaml",
+        "argo-analysistemplate-kayenta.yaml",
+        "flagger-canary.yaml",
+    ] {
+        std::fs::copy(deploy.join(f), tdir.join(f))?;
+    }
+    let tdir_arg = tdir.to_string_lossy().to_string();
+    let augur = Augur::start(&dir.path().join("data"), &["--templates", &tdir_arg])?;
+    let (_, list, _) = send(client().get(augur.url("/api/v1/analysistemplates"))).await?;
+    let mut names: Vec<&str> = list["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| t["metadata"]["name"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "augur-kayenta",
+            "augur-web",
+            "podinfo-success-rate",
+            "success-rate-kayenta"
+        ]
+    );
+    Ok(())
+}
