@@ -61,7 +61,7 @@ fn run_message(s: &Snapshot) -> pb::Run {
         phase: s.phase.map(|p| p.as_str().to_string()).unwrap_or_default(),
         message: s.message.clone(),
         completed: s.completed,
-        analysis_run: s.masked.as_object().map(to_pb_struct),
+        analysis_run: s.masked().as_object().map(to_pb_struct),
     }
 }
 

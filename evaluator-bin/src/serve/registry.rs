@@ -2,7 +2,8 @@
 //!
 //! Readers (GET, the verdict endpoint, WatchRun) never touch SQLite: the scheduler publishes
 //! each pass here only after the store committed it. A snapshot pre-renders what the hot
-//! paths serve (masked JSON, verdict bytes) once per pass instead of once per request.
+//! path serves (the verdict bytes) once per pass instead of once per request; the full masked
+//! run is rendered on demand, so 10,000 runs are not held twice over as JSON trees.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -25,8 +26,8 @@ pub struct Snapshot {
     pub completed: bool,
     /// The run as the engine holds it (unmasked; never serialize this to a client).
     pub run: Arc<AnalysisRun>,
-    /// The run as clients see it.
-    pub masked: serde_json::Value,
+    /// The secret values the run's args resolve to, masked wherever the run is shown.
+    pub secrets: Arc<[String]>,
     /// `{"phase", "message", "completed"}`, rendered.
     pub verdict: Bytes,
 }
@@ -34,7 +35,6 @@ pub struct Snapshot {
 impl Snapshot {
     pub fn new(id: i64, run: AnalysisRun, completed: bool, secrets: &dyn SecretSource) -> Snapshot {
         let values = redact::secret_values(&run, secrets);
-        let masked = redact::masked_json(&run, &values);
         let phase = run.status.as_ref().and_then(|s| s.phase);
         let message = run
             .status
@@ -54,9 +54,14 @@ impl Snapshot {
             message,
             completed,
             run: Arc::new(run),
-            masked,
+            secrets: values.into(),
             verdict: Bytes::from(verdict.to_string()),
         }
+    }
+
+    /// The run as clients see it: Argo-shaped JSON with secrets masked.
+    pub fn masked(&self) -> serde_json::Value {
+        redact::masked_json(&*self.run, &self.secrets)
     }
 
     /// The phase as the API reports it (`Pending` before the first pass).

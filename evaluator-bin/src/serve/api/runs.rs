@@ -36,7 +36,7 @@ pub async fn create(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(snap.masked.clone())).into_response())
+    Ok((status, Json(snap.masked())).into_response())
 }
 
 #[derive(Deserialize)]
@@ -49,7 +49,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let runs = svc.list_runs(q.phase.as_deref().filter(|p| !p.is_empty()))?;
-    let items: Vec<&serde_json::Value> = runs.iter().map(|s| &s.masked).collect();
+    let items: Vec<serde_json::Value> = runs.iter().map(|s| s.masked()).collect();
     Ok(Json(json!({
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "AnalysisRunList",
@@ -61,7 +61,7 @@ pub async fn get(
     State(svc): State<Arc<Service>>,
     Path(name): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    Ok(Json(svc.get_run(&name)?.masked.clone()))
+    Ok(Json(svc.get_run(&name)?.masked()))
 }
 
 pub async fn delete(
@@ -76,7 +76,7 @@ pub async fn terminate(
     State(svc): State<Arc<Service>>,
     Path(name): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    Ok(Json(svc.terminate_run(&name).await?.masked.clone()))
+    Ok(Json(svc.terminate_run(&name).await?.masked()))
 }
 
 #[derive(Deserialize)]
@@ -114,13 +114,12 @@ pub async fn measurements(
     Path(name): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let snap = svc.get_run(&name)?;
-    let secrets = crate::serve::redact::secret_values(&snap.run, svc.core.secrets.as_ref());
     let items: Vec<serde_json::Value> = svc
         .measurements(&name)
         .await?
         .into_iter()
         .map(|(metric, m)| {
-            let mut v = crate::serve::redact::masked_json(&m, &secrets);
+            let mut v = crate::serve::redact::masked_json(&m, &snap.secrets);
             if let Some(o) = v.as_object_mut() {
                 o.insert("metricName".into(), metric.into());
             }
