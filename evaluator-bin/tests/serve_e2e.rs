@@ -352,10 +352,12 @@ async fn kill9_mid_run_then_restart_loses_nothing_and_repeats_nothing() -> TestR
             COUNT,
             "{name}: every finished measurement once"
         );
-        let starts: Vec<&str> = items
+        let starts: Vec<chrono::DateTime<chrono::FixedOffset>> = items
             .iter()
             .filter_map(|m| m["startedAt"].as_str())
+            .filter_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
             .collect();
+        assert_eq!(starts.len(), COUNT, "{name}: every measurement has a start");
         assert!(
             starts.windows(2).all(|w| w[0] < w[1]),
             "{name}: no measurement twice"
