@@ -37,7 +37,6 @@ async fn get(augur: &Augur, path: &str) -> Result<Value, Box<dyn std::error::Err
 }
 
 #[tokio::test]
-#[ignore = "needs engine+providers merge"]
 async fn http_run_completes_against_a_loopback_provider() -> TestResult {
     let be = backend(0.97).await?;
     let dir = tempfile::tempdir()?;
@@ -68,7 +67,6 @@ async fn http_run_completes_against_a_loopback_provider() -> TestResult {
 }
 
 #[tokio::test]
-#[ignore = "needs engine+providers merge"]
 async fn grpc_run_completes_and_watch_streams_each_change() -> TestResult {
     let be = backend(0.5).await?;
     let dir = tempfile::tempdir()?;
@@ -142,7 +140,6 @@ async fn grpc_run_completes_and_watch_streams_each_change() -> TestResult {
 }
 
 #[tokio::test]
-#[ignore = "needs engine+providers merge"]
 async fn argo_web_contract_augur_reads_its_own_verdict() -> TestResult {
     let good = backend(0.97).await?;
     let bad = backend(0.5).await?;
@@ -190,7 +187,6 @@ async fn argo_web_contract_augur_reads_its_own_verdict() -> TestResult {
 }
 
 #[tokio::test]
-#[ignore = "needs engine+providers merge"]
 async fn flagger_webhook_contract() -> TestResult {
     let good = backend(0.97).await?;
     let bad = backend(0.5).await?;
@@ -235,7 +231,6 @@ async fn flagger_webhook_contract() -> TestResult {
 }
 
 #[tokio::test]
-#[ignore = "needs engine+providers merge"]
 async fn kayenta_contract_as_argo_and_spinnaker_call_it() -> TestResult {
     let good = backend(0.97).await?;
     let bad = backend(0.5).await?;
@@ -288,7 +283,6 @@ async fn kayenta_contract_as_argo_and_spinnaker_call_it() -> TestResult {
 }
 
 #[tokio::test]
-#[ignore = "needs engine+providers merge"]
 async fn terminate_completes_a_run_at_once() -> TestResult {
     let be = backend(0.97).await?;
     let dir = tempfile::tempdir()?;
@@ -307,7 +301,6 @@ async fn terminate_completes_a_run_at_once() -> TestResult {
 }
 
 #[tokio::test]
-#[ignore = "needs engine+providers merge"]
 async fn kill9_mid_run_then_restart_loses_nothing_and_repeats_nothing() -> TestResult {
     const RUNS: usize = 5;
     const COUNT: usize = 6;
