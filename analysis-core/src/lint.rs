@@ -100,14 +100,14 @@ pub fn lint_str(text: &str, source: &str) -> Vec<Diagnostic> {
                 &t.spec.args,
                 &t.spec.dry_run,
                 &t.spec.measurement_retention,
-                false,
+                Kind::of_template(t),
             ),
             Content::Run(r) => lint.spec(
                 &r.spec.metrics,
                 &r.spec.args,
                 &r.spec.dry_run,
                 &r.spec.measurement_retention,
-                true,
+                Kind::Run,
             ),
             Content::Skipped { .. } => {}
         }
@@ -119,6 +119,26 @@ pub fn lint_str(text: &str, source: &str) -> Vec<Diagnostic> {
 /// Whether any finding is an error (`augur lint` exits 1 then).
 pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
     diagnostics.iter().any(|d| d.severity == Severity::Error)
+}
+
+/// What kind of document is linted: runs must be complete, templates may leave args to their
+/// caller, and a bare `metrics:` snippet (from Argo's docs) declares no args at all.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Template { composed: bool },
+    Snippet,
+    Run,
+}
+
+impl Kind {
+    fn of_template(t: &crate::model::AnalysisTemplate) -> Kind {
+        match t.kind {
+            None => Kind::Snippet,
+            Some(_) => Kind::Template {
+                composed: !t.spec.templates.is_empty(),
+            },
+        }
+    }
 }
 
 struct DocLint<'a> {
@@ -152,11 +172,14 @@ impl DocLint<'_> {
         declared: &[Argument],
         dry_run: &[DryRun],
         retention: &[MeasurementRetention],
-        is_run: bool,
+        kind: Kind,
     ) {
-        let args = self.lint_args(declared, is_run);
+        let mut args = self.lint_args(declared, kind == Kind::Run);
         let mut templated = Vec::with_capacity(metrics.len());
         for (i, metric) in metrics.iter().enumerate() {
+            if kind == Kind::Snippet {
+                self.declare_snippet_args(i, metric, &mut args);
+            }
             match args::template_metric(metric, &args) {
                 Ok(m) => templated.push(m),
                 Err(e) => {
@@ -165,7 +188,8 @@ impl DocLint<'_> {
                 }
             }
         }
-        if metrics.is_empty() {
+        // A template made only of other templates (`spec.templates`) has no metrics of its own.
+        if metrics.is_empty() && kind != (Kind::Template { composed: true }) {
             let pos = self.at("spec.metrics").or(self.at("spec"));
             self.push(pos, Severity::Error, "no metrics specified".to_string());
         }
@@ -181,6 +205,37 @@ impl DocLint<'_> {
             self.metric(i, m);
         }
         self.rules(dry_run, retention, &templated);
+    }
+
+    /// A snippet cannot declare args: each `{{args.x}}` it uses gets a stand-in value and a
+    /// warning, so the rest of the metric is still checked.
+    fn declare_snippet_args(&mut self, i: usize, metric: &Metric, args: &mut Vec<Argument>) {
+        let Ok(text) = args::metric_json(metric) else {
+            return;
+        };
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find("{{") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find("}}") else { break };
+            let tag = after[..end].trim();
+            rest = &after[end + 2..];
+            let Some(name) = tag.strip_prefix("args.") else {
+                continue;
+            };
+            if args.iter().any(|a| a.name == name) {
+                continue;
+            }
+            self.push(
+                self.metric_pos(i),
+                Severity::Warning,
+                format!("snippet uses {{{{args.{name}}}}} without declaring it (the template it goes into must)"),
+            );
+            args.push(Argument {
+                name: name.to_string(),
+                value: Some("0".to_string()),
+                value_from: None,
+            });
+        }
     }
 
     fn metric_pos(&self, i: usize) -> Option<Pos> {
@@ -352,7 +407,7 @@ impl DocLint<'_> {
                 self.at(&path),
                 Severity::Warning,
                 format!(
-                    "{field} indexes result[0] with no empty-result guard: a query with no series yet returns an empty vector, which makes the measurement an Error (and 5 in a row fail the run); consider `len(result) > 0 && ...` or `len(result) == 0 || ...`"
+                    "{field} indexes result[0] with no empty-result guard: an empty vector (no series yet) makes the measurement an Error; guard with `len(result) > 0 && ...` or `len(result) == 0 || ...`"
                 ),
             );
         }
@@ -499,6 +554,20 @@ mod tests {
         assert_eq!(d.len(), 1, "{d:?}");
         assert!(d[0].starts_with("t.yaml:"), "{d:?}");
         assert!(d[0].contains(": error: "), "{d:?}");
+    }
+
+    #[test]
+    fn snippets_may_use_undeclared_args_and_composed_templates_have_no_metrics() {
+        let d = lint(
+            "metrics:\n- name: a\n  successCondition: result == \"{{args.want}}\"\n  provider:\n    web:\n      url: http://x/\n",
+        );
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].contains("warning: snippet uses {{args.want}} without declaring it"),
+            "{d:?}"
+        );
+        let composed = lint(&format!("{HEAD}  templates:\n  - templateName: other\n"));
+        assert!(composed.is_empty(), "{composed:?}");
     }
 
     #[test]
