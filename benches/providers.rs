@@ -1,11 +1,15 @@
-//! `Provider::parse` cost (decode + extract into the typed result) for the answers Augur sees
-//! most: a 60-point SkyWalking `readMetricsValues` and a 100-series Prometheus vector.
+//! The work one measurement costs besides the network, for the answers Augur sees most (a
+//! 60-point SkyWalking `readMetricsValues`, a 100-series Prometheus vector): `Provider::parse`
+//! (decode + extract into the typed result) alone, and parse + evaluate the metric's
+//! conditions as the engine does (compiled once, cached per result type).
 
 use std::hint::black_box;
 use std::path::PathBuf;
 
+use analysis_core::evaluate::Conditions;
 use analysis_core::model::{MetricProvider, PrometheusMetric, SkyWalkingMetric};
 use analysis_core::{Metric, RawResponse};
+use chrono::Utc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use providers::{ProviderOptions, Providers};
 
@@ -62,6 +66,20 @@ fn bench(c: &mut Criterion) {
             &format!("parse skywalking readMetricsValues 60 points ({label})"),
             |b| b.iter(|| sky_provider.parse(black_box(&sky), black_box(&sky_raw))),
         );
+        let mut apdex = Conditions::new(
+            Some("all(result.service_apdex.values.values, {asFloat(.value) >= 9900})"),
+            None,
+        );
+        let now = Utc::now();
+        c.bench_function(
+            &format!("measure skywalking 60 points: parse + extract + evaluate ({label})"),
+            |b| {
+                b.iter(|| {
+                    let out = sky_provider.parse(black_box(&sky), black_box(&sky_raw));
+                    out.map(|o| apdex.evaluate(&o.result, now).phase)
+                })
+            },
+        );
     }
 
     let prom = metric(MetricProvider {
@@ -81,6 +99,17 @@ fn bench(c: &mut Criterion) {
     c.bench_function("parse prometheus vector 100 series", |b| {
         b.iter(|| prom_provider.parse(black_box(&prom), black_box(&prom_raw)))
     });
+    let mut rate = Conditions::new(Some("all(result, # >= 0.95)"), Some("len(result) == 0"));
+    let now = Utc::now();
+    c.bench_function(
+        "measure prometheus vector 100 series: parse + extract + evaluate",
+        |b| {
+            b.iter(|| {
+                let out = prom_provider.parse(black_box(&prom), black_box(&prom_raw));
+                out.map(|o| rate.evaluate(&o.result, now).phase)
+            })
+        },
+    );
     // Reference point on a shared machine: merely tokenising the same body into serde_json.
     c.bench_function("baseline serde_json::Value of the 100-series body", |b| {
         b.iter(|| serde_json::from_str::<serde_json::Value>(black_box(&prom_raw.body)))

@@ -41,17 +41,6 @@ pub fn check_condition(src: &str, result: Type) -> Result<(), ExprError> {
 /// The fixed tail Argo uses when there was no data (`evaluate.go:62-67`).
 const NO_DATA: &str = "metric result is nil or empty: no data returned from the metric provider";
 
-/// Argo's `isNilOrEmpty`: nil, or an empty slice. Unlike [`Value::is_nil_or_empty`], an empty
-/// *map* does not count: Go's check only looks at slices and arrays.
-fn is_nil_or_empty_slice(v: &Value) -> bool {
-    match v {
-        Value::Nil => true,
-        Value::Floats(f) => f.is_empty(),
-        Value::List(l) => l.is_empty(),
-        _ => false,
-    }
-}
-
 /// One condition's source and its programs, compiled once per result type.
 #[derive(Clone, Debug)]
 struct Condition {
@@ -93,7 +82,7 @@ impl Condition {
             None => p.run_condition(result, now),
         });
         outcome.map_err(|e| {
-            let tail = if is_nil_or_empty_slice(result) {
+            let tail = if result.is_nil_or_empty() {
                 NO_DATA.to_string()
             } else {
                 e.to_string()

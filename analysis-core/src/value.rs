@@ -89,14 +89,13 @@ impl Value {
         }
     }
 
-    /// Argo's "metric result is nil or empty" test: nil, or an empty list/vector/map.
-    /// An empty string is *not* empty (semantics §3.2).
+    /// Argo's "metric result is nil or empty" test (`isNilOrEmpty`): nil, or an empty slice.
+    /// An empty string or an empty map is *not* empty (semantics §3.2).
     pub fn is_nil_or_empty(&self) -> bool {
         match self {
             Value::Nil => true,
             Value::Floats(v) => v.is_empty(),
             Value::List(v) => v.is_empty(),
-            Value::Map(m) => m.is_empty(),
             _ => false,
         }
     }
@@ -207,5 +206,6 @@ mod tests {
         assert!(Value::list(Vec::<Value>::new()).is_nil_or_empty());
         assert!(!Value::string("").is_nil_or_empty());
         assert!(!Value::Float(0.0).is_nil_or_empty());
+        assert!(!Value::map(Map::new()).is_nil_or_empty());
     }
 }

@@ -122,7 +122,6 @@ async fn real_prometheus_answers_like_argo_expects() {
 }
 
 #[tokio::test]
-#[ignore = "needs the condition language"]
 async fn real_prometheus_range_query() {
     let Some(prom) = Prometheus::start(&support::fixtures().join("prometheus/history.om")) else {
         return;

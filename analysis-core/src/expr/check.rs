@@ -8,7 +8,7 @@ use super::Env;
 use super::ast::{Node, NodeKind};
 use super::error::{ExprError, Span};
 use super::eval::fold;
-use super::ir::{BinOp, Binary, CmpConst, Ir, Key, Member, Ptr, SliceOp};
+use super::ir::{BinOp, Binary, CmpConst, Ir, ItemStr, Key, Member, Ptr, SliceOp};
 use super::types::Type;
 use crate::value::Value;
 
@@ -402,13 +402,27 @@ impl Checker<'_> {
             Ir::Const(Value::Int(i)) => Key::Int(i),
             other => Key::Dyn(other),
         };
-        let ir = Ir::Member(Box::new(Member {
-            base: bi,
-            key,
-            optional,
-            span: node.span,
-            ext: node.ext,
-        }));
+        let ir = match (bi, key) {
+            (
+                Ir::Pointer {
+                    up,
+                    which: Ptr::Item,
+                },
+                Key::Str(key),
+            ) if !optional => Ir::ItemStr(Box::new(ItemStr {
+                up,
+                key,
+                span: node.span,
+                ext: node.ext,
+            })),
+            (base, key) => Ir::Member(Box::new(Member {
+                base,
+                key,
+                optional,
+                span: node.span,
+                ext: node.ext,
+            })),
+        };
         if bt.is_unknown() {
             return Ok((Type::Unknown, ir));
         }

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::error::{ExprError, Span};
 use super::explain::{Tracer, render};
-use super::ir::{BinOp, EnvFn, Func, Ir, Key, Ptr};
+use super::ir::{BinOp, Call, CmpConst, EnvFn, Func, Ir, ItemStr, Key, Member, Ptr};
 use super::ops::{self, as_bool, conversion};
 use super::{funcs, pred};
 use crate::value::Value;
@@ -99,8 +99,179 @@ impl<'v, 'f> Cx<'v, 'f> {
 }
 
 /// Evaluates `ir`; the value may borrow from the program and from the result.
+/// The hot shapes are dispatched here; the rest lives in [`eval_rest`], which keeps this
+/// function's frame small for the deep recursion of closures.
+#[inline]
 pub(crate) fn eval<'v, T: Tracer>(ir: &'v Ir, cx: &Cx<'v, '_>, t: &mut T) -> R<'v> {
     match ir {
+        Ir::Const(v) => Ok(Cow::Borrowed(v)),
+        Ir::Result => Ok(Cow::Borrowed(cx.result)),
+        Ir::ItemStr(f) => eval_item_str(f, cx, t),
+        Ir::CmpConst(c) => eval_cmp_const(c, cx, t),
+        Ir::Member(m) => eval_member(m, cx, t),
+        Ir::Call(c) if matches!(c.f, Func::Env(_)) => eval_call(c, cx, t),
+        _ => eval_rest(ir, cx, t),
+    }
+}
+
+/// `#.key` / `.key` inside a closure: the element's member, borrowed.
+fn eval_item_str<'v, T: Tracer>(f: &'v ItemStr, cx: &Cx<'v, '_>, t: &mut T) -> R<'v> {
+    let out = match cx.frame(f.up).map(|fr| fr.item) {
+        Some(Item::Ref(v)) => ops::fetch_str(v, &f.key),
+        Some(other) => ops::fetch_str(&other.value(), &f.key).map(|v| Cow::Owned(v.into_owned())),
+        None => ops::fetch_str(&Value::Nil, &f.key).map(|v| Cow::Owned(v.into_owned())),
+    }
+    .map_err(|m| rt(m, f.span))?;
+    if T::ON {
+        t.step(f.ext, None, &out);
+    }
+    Ok(out)
+}
+
+/// The element's member for `#.key` as a plain reference (`None`: missing, i.e. nil), so the
+/// hot path returns in registers.
+#[inline]
+fn item_str_ref<'v>(f: &'v ItemStr, cx: &Cx<'v, '_>) -> Result<Option<&'v Value>, Halt> {
+    match cx.frame(f.up).map(|fr| fr.item) {
+        Some(Item::Ref(Value::Map(m))) => Ok(ops::map_get(m, &f.key)),
+        Some(Item::Ref(v)) => match ops::fetch_str(v, &f.key) {
+            Ok(Cow::Borrowed(v)) => Ok(Some(v)),
+            Ok(Cow::Owned(_)) => Ok(None),
+            Err(m) => Err(rt(m, f.span)),
+        },
+        Some(other) => Err(rt(
+            ops::fetch_str(&other.value(), &f.key)
+                .err()
+                .unwrap_or_default(),
+            f.span,
+        )),
+        None => Err(rt(
+            ops::fetch_str(&Value::Nil, &f.key)
+                .err()
+                .unwrap_or_default(),
+            f.span,
+        )),
+    }
+}
+
+fn eval_cmp_const<'v, T: Tracer>(c: &'v CmpConst, cx: &Cx<'v, '_>, t: &mut T) -> R<'v> {
+    Ok(Cow::Owned(Value::Bool(cmp_const(c, cx, t)?)))
+}
+
+/// A comparison with a numeric constant, straight to a bool. `asFloat(x) >= 9900` reads the
+/// float without boxing it into a value first.
+#[inline]
+fn cmp_const<'v, T: Tracer>(c: &'v CmpConst, cx: &Cx<'v, '_>, t: &mut T) -> Result<bool, Halt> {
+    if !T::ON
+        && let Ir::Call(call) = &c.l
+        && call.f == Func::Env(EnvFn::AsFloat)
+        && let [arg] = call.args.as_slice()
+    {
+        let x = match arg {
+            // `asFloat(.value)`: read the element's member in place.
+            Ir::ItemStr(f) => match item_str_ref(f, cx)? {
+                Some(v) => funcs::as_float(v),
+                None => funcs::as_float(&Value::Nil),
+            },
+            _ => funcs::as_float(eval(arg, cx, t)?.as_ref()),
+        }
+        .map_err(|m| rt(m, call.span))?;
+        return Ok(ops::cmp_result(c.op, x.partial_cmp(&c.c)));
+    }
+    let l = eval(&c.l, cx, t)?;
+    let out = match &*l {
+        Value::Float(f) => ops::cmp_result(c.op, f.partial_cmp(&c.c)),
+        Value::Int(i) if c.int => ops::cmp_result(c.op, Some(i.cmp(&(c.c as i64)))),
+        Value::Int(i) => ops::cmp_result(c.op, (*i as f64).partial_cmp(&c.c)),
+        other => {
+            let rv = c.value();
+            match c.op {
+                BinOp::Eq => ops::equal(other, &rv),
+                BinOp::Ne => !ops::equal(other, &rv),
+                op => ops::compare(op, other, &rv).map_err(|m| rt(m, c.span))?,
+            }
+        }
+    };
+    if T::ON {
+        let text = format!("{} {} {}", render(&l), c.op.symbol(), render(&c.value()));
+        t.step(c.ext, Some(text), &Value::Bool(out));
+    }
+    Ok(out)
+}
+
+/// Evaluates a closure body that must be a bool (Go asserts `.(bool)` on it); comparisons
+/// never build a value.
+#[inline]
+pub(crate) fn eval_bool<'v, T: Tracer>(
+    ir: &'v Ir,
+    cx: &Cx<'v, '_>,
+    t: &mut T,
+    span: Span,
+) -> Result<bool, Halt> {
+    match ir {
+        Ir::CmpConst(c) => cmp_const(c, cx, t),
+        _ => {
+            let v = eval(ir, cx, t)?;
+            as_bool(&v).map_err(|m| rt(m, span))
+        }
+    }
+}
+
+fn eval_member<'v, T: Tracer>(m: &'v Member, cx: &Cx<'v, '_>, t: &mut T) -> R<'v> {
+    let base = eval(&m.base, cx, t)?;
+    if m.optional && matches!(*base, Value::Nil) {
+        return Err(Halt::NilChain);
+    }
+    let out = match base {
+        Cow::Borrowed(b) => member(b, &m.key, cx, t).map_err(|e| at(e, m.span))?,
+        Cow::Owned(b) => Cow::Owned(
+            member(&b, &m.key, cx, t)
+                .map_err(|e| at(e, m.span))?
+                .into_owned(),
+        ),
+    };
+    if T::ON {
+        t.step(m.ext, None, &out);
+    }
+    Ok(out)
+}
+
+fn eval_call<'v, T: Tracer>(c: &'v Call, cx: &Cx<'v, '_>, t: &mut T) -> R<'v> {
+    let out = match c.f {
+        Func::Env(f) => env_call(f, &c.args, cx, t, c.span)?,
+        Func::Builtin(name) => {
+            let r = match c.args.as_slice() {
+                [] => funcs::call(name, &[], cx, c.span),
+                [a] => {
+                    let a = eval(a, cx, t)?;
+                    funcs::call(name, std::slice::from_ref(&a), cx, c.span)
+                }
+                [a, b] => {
+                    let a = eval(a, cx, t)?;
+                    let b = eval(b, cx, t)?;
+                    funcs::call(name, &[a, b], cx, c.span)
+                }
+                many => {
+                    let mut args = Vec::with_capacity(many.len());
+                    for a in many {
+                        args.push(eval(a, cx, t)?);
+                    }
+                    funcs::call(name, &args, cx, c.span)
+                }
+            };
+            Cow::Owned(r?)
+        }
+    };
+    if T::ON {
+        t.step(c.ext, None, &out);
+    }
+    Ok(out)
+}
+
+#[inline(never)]
+fn eval_rest<'v, T: Tracer>(ir: &'v Ir, cx: &Cx<'v, '_>, t: &mut T) -> R<'v> {
+    match ir {
+        Ir::ItemStr(f) => eval_item_str(f, cx, t),
         Ir::Const(v) => Ok(Cow::Borrowed(v)),
         Ir::Result => Ok(Cow::Borrowed(cx.result)),
         Ir::Var(up)
@@ -154,36 +325,7 @@ pub(crate) fn eval<'v, T: Tracer>(ir: &'v Ir, cx: &Cx<'v, '_>, t: &mut T) -> R<'
             }
             Ok(Cow::Owned(out))
         }
-        Ir::CmpConst(c) => {
-            let l = eval(&c.l, cx, t)?;
-            let out = match &*l {
-                Value::Float(f) => ops::cmp_result(c.op, f.partial_cmp(&c.c)),
-                Value::Int(i) if c.int => ops::cmp_result(c.op, Some(i.cmp(&(c.c as i64)))),
-                Value::Int(i) => ops::cmp_result(c.op, (*i as f64).partial_cmp(&c.c)),
-                other => {
-                    let rv = if c.int {
-                        Value::Int(c.c as i64)
-                    } else {
-                        Value::Float(c.c)
-                    };
-                    match c.op {
-                        BinOp::Eq => ops::equal(other, &rv),
-                        BinOp::Ne => !ops::equal(other, &rv),
-                        op => ops::compare(op, other, &rv).map_err(|m| rt(m, c.span))?,
-                    }
-                }
-            };
-            if T::ON {
-                let rv = if c.int {
-                    Value::Int(c.c as i64)
-                } else {
-                    Value::Float(c.c)
-                };
-                let text = format!("{} {} {}", render(&l), c.op.symbol(), render(&rv));
-                t.step(c.ext, Some(text), &Value::Bool(out));
-            }
-            Ok(Cow::Owned(Value::Bool(out)))
-        }
+        Ir::CmpConst(c) => eval_cmp_const(c, cx, t),
         Ir::InStrSet(needle, set, span) => {
             let v = eval(needle, cx, t)?;
             let found = match &*v {
@@ -226,24 +368,7 @@ pub(crate) fn eval<'v, T: Tracer>(ir: &'v Ir, cx: &Cx<'v, '_>, t: &mut T) -> R<'
                 eval(&c.2, cx, t)
             }
         }
-        Ir::Member(m) => {
-            let base = eval(&m.base, cx, t)?;
-            if m.optional && matches!(*base, Value::Nil) {
-                return Err(Halt::NilChain);
-            }
-            let out = match base {
-                Cow::Borrowed(b) => member(b, &m.key, cx, t).map_err(|e| at(e, m.span))?,
-                Cow::Owned(b) => Cow::Owned(
-                    member(&b, &m.key, cx, t)
-                        .map_err(|e| at(e, m.span))?
-                        .into_owned(),
-                ),
-            };
-            if T::ON {
-                t.step(m.ext, None, &out);
-            }
-            Ok(out)
-        }
+        Ir::Member(m) => eval_member(m, cx, t),
         Ir::Chain(x) => match eval(x, cx, t) {
             Err(Halt::NilChain) => Ok(Cow::Owned(Value::Nil)),
             other => other,
@@ -277,37 +402,7 @@ pub(crate) fn eval<'v, T: Tracer>(ir: &'v Ir, cx: &Cx<'v, '_>, t: &mut T) -> R<'
             }
             Ok(Cow::Owned(Value::map(out)))
         }
-        Ir::Call(c) => {
-            let out = match c.f {
-                Func::Env(f) => env_call(f, &c.args, cx, t, c.span)?,
-                Func::Builtin(name) => {
-                    let r = match c.args.as_slice() {
-                        [] => funcs::call(name, &[], cx, c.span),
-                        [a] => {
-                            let a = eval(a, cx, t)?;
-                            funcs::call(name, std::slice::from_ref(&a), cx, c.span)
-                        }
-                        [a, b] => {
-                            let a = eval(a, cx, t)?;
-                            let b = eval(b, cx, t)?;
-                            funcs::call(name, &[a, b], cx, c.span)
-                        }
-                        many => {
-                            let mut args = Vec::with_capacity(many.len());
-                            for a in many {
-                                args.push(eval(a, cx, t)?);
-                            }
-                            funcs::call(name, &args, cx, c.span)
-                        }
-                    };
-                    Cow::Owned(r?)
-                }
-            };
-            if T::ON {
-                t.step(c.ext, None, &out);
-            }
-            Ok(out)
-        }
+        Ir::Call(c) => eval_call(c, cx, t),
         Ir::Pred(p) => pred::eval_pred(p, cx, t),
         Ir::Let(lv) => {
             let v = eval(&lv.0, cx, t)?;
@@ -413,19 +508,18 @@ fn env_call<'v, T: Tracer>(
     t: &mut T,
     span: Span,
 ) -> R<'v> {
-    let mut vals: [Option<Cow<'v, Value>>; 2] = [None, None];
-    for (slot, a) in vals.iter_mut().zip(args) {
-        *slot = Some(eval(a, cx, t)?);
-    }
-    let [a, b] = vals;
-    let a = a.unwrap_or(Cow::Owned(Value::Nil));
     let e = |m: String| rt(m, span);
+    // The checker guarantees the arity; a missing argument reads as nil.
+    let first = match args.first() {
+        Some(a) => eval(a, cx, t)?,
+        None => Cow::Owned(Value::Nil),
+    };
     Ok(match f {
-        EnvFn::AsFloat => Cow::Owned(Value::Float(funcs::as_float(&a).map_err(e)?)),
-        EnvFn::AsInt => Cow::Owned(Value::Int(funcs::as_int(&a).map_err(e)?)),
+        EnvFn::AsFloat => Cow::Owned(Value::Float(funcs::as_float(&first).map_err(e)?)),
+        EnvFn::AsInt => Cow::Owned(Value::Int(funcs::as_int(&first).map_err(e)?)),
         EnvFn::IsNaN | EnvFn::IsInf => {
-            let Value::Float(x) = *a else {
-                return Err(e(conversion(&a, "float64")));
+            let Value::Float(x) = *first else {
+                return Err(e(conversion(&first, "float64")));
             };
             Cow::Owned(Value::Bool(if f == EnvFn::IsNaN {
                 x.is_nan()
@@ -435,8 +529,13 @@ fn env_call<'v, T: Tracer>(
         }
         EnvFn::IsNil => Cow::Owned(Value::Bool(matches!(cx.result, Value::Nil))),
         EnvFn::Default => {
+            // Go evaluates both arguments, then ignores the first (semantics §5.1).
+            let fallback = match args.get(1) {
+                Some(a) => eval(a, cx, t)?,
+                None => Cow::Owned(Value::Nil),
+            };
             if matches!(cx.result, Value::Nil) {
-                b.unwrap_or(Cow::Owned(Value::Nil))
+                fallback
             } else {
                 Cow::Borrowed(cx.result)
             }

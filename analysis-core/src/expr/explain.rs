@@ -58,13 +58,11 @@ impl Tracer for Trace<'_> {
     }
 }
 
-/// A value as explanations show it: Go JSON (strings quoted), cut when long.
+/// A value as explanations show it: Go JSON (strings quoted), cut when long. Collections are
+/// rendered only as far as shown, so explaining a 10k-point vector stays cheap.
 pub(crate) fn render(v: &Value) -> String {
-    let mut s = match v {
-        Value::Time(t) => super::gofmt::time_string(t),
-        Value::Duration(_) => super::gofmt::fmt_v(v),
-        other => other.to_go_json(),
-    };
+    let mut s = String::new();
+    write_bounded(&mut s, v);
     if s.len() > MAX_VALUE_LEN {
         let mut cut = MAX_VALUE_LEN;
         while !s.is_char_boundary(cut) {
@@ -74,4 +72,70 @@ pub(crate) fn render(v: &Value) -> String {
         s.push('…');
     }
     s
+}
+
+fn write_bounded(out: &mut String, v: &Value) {
+    let full = |out: &String| out.len() > MAX_VALUE_LEN;
+    match v {
+        Value::Time(t) => out.push_str(&super::gofmt::time_string(t)),
+        Value::Duration(_) => out.push_str(&super::gofmt::fmt_v(v)),
+        Value::Floats(fs) => {
+            out.push('[');
+            for (i, f) in fs.iter().enumerate() {
+                if full(out) {
+                    return;
+                }
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&crate::gojson::format_float(*f));
+            }
+            out.push(']');
+        }
+        Value::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if full(out) {
+                    return;
+                }
+                if i > 0 {
+                    out.push(',');
+                }
+                write_bounded(out, item);
+            }
+            out.push(']');
+        }
+        Value::Map(m) => {
+            out.push('{');
+            for (i, (k, item)) in m.iter().enumerate() {
+                if full(out) {
+                    return;
+                }
+                if i > 0 {
+                    out.push(',');
+                }
+                crate::gojson::write_string(out, k);
+                out.push(':');
+                write_bounded(out, item);
+            }
+            out.push('}');
+        }
+        other => out.push_str(&other.to_go_json()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_cut() {
+        let v = Value::from(vec![0.5; 10_000]);
+        let r = render(&v);
+        assert!(r.len() <= MAX_VALUE_LEN + 4);
+        assert!(r.starts_with("[0.5,0.5"));
+        assert!(r.ends_with('…'));
+        assert_eq!(render(&Value::from("a")), "\"a\"");
+        assert_eq!(render(&Value::from(vec![1.0, 2.5])), "[1,2.5]");
+    }
 }

@@ -13,16 +13,13 @@ use super::{funcs_text, funcs_time};
 use crate::value::Value;
 
 /// Argo's `asFloat`: numbers as float64, strings through `strconv.ParseFloat`.
+#[inline]
 pub(crate) fn as_float(v: &Value) -> Result<f64, String> {
     match v {
         Value::Float(f) => Ok(*f),
         Value::Int(i) => Ok(*i as f64),
         Value::String(s) => parse_float(s),
-        other => Err(format!(
-            "asFloat() not supported on {} {}",
-            tn(other),
-            fmt_v(other)
-        )),
+        other => Err(not_supported("asFloat", other)),
     }
 }
 
@@ -32,12 +29,14 @@ pub(crate) fn as_int(v: &Value) -> Result<i64, String> {
         Value::Float(f) => Ok(go_f64_to_i64(*f)),
         Value::Int(i) => Ok(*i),
         Value::String(s) => parse_int(s),
-        other => Err(format!(
-            "asInt() not supported on {} {}",
-            tn(other),
-            fmt_v(other)
-        )),
+        other => Err(not_supported("asInt", other)),
     }
+}
+
+/// Argo's helpers panic with `%v %v` of the value's type and the value.
+#[cold]
+fn not_supported(helper: &str, v: &Value) -> String {
+    format!("{helper}() not supported on {} {}", tn(v), fmt_v(v))
 }
 
 pub(crate) fn arg<'a>(args: &'a [Cow<'_, Value>], i: usize) -> &'a Value {

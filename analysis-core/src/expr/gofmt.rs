@@ -102,10 +102,16 @@ fn parse_error(func: &str, s: &str, what: &str) -> String {
 }
 
 /// `strconv.ParseFloat(s, 64)`, with a fast exact path for plain decimals like `"9950"`.
+#[inline]
 pub(crate) fn parse_float(s: &str) -> Result<f64, String> {
-    if let Some(f) = fast_decimal(s.as_bytes()) {
-        return Ok(f);
+    match fast_decimal(s.as_bytes()) {
+        Some(f) => Ok(f),
+        None => parse_float_slow(s),
     }
+}
+
+#[inline(never)]
+fn parse_float_slow(s: &str) -> Result<f64, String> {
     let invalid = || parse_error("ParseFloat", s, "invalid syntax");
     let (neg, body) = match s.as_bytes().first() {
         Some(b'+') => (false, &s[1..]),
@@ -176,6 +182,7 @@ pub(crate) fn parse_float(s: &str) -> Result<f64, String> {
     Ok(if neg { -f } else { f })
 }
 
+#[inline]
 /// Exact conversion of short plain decimals (Clinger's fast path): no allocation, no
 /// rounding, which is what every SkyWalking/web value looks like.
 fn fast_decimal(b: &[u8]) -> Option<f64> {

@@ -131,6 +131,15 @@ pub(crate) struct Member {
     pub ext: Span,
 }
 
+/// `#.key` (or `.key`) in a closure: the commonest member access, one node instead of two.
+#[derive(Debug)]
+pub(crate) struct ItemStr {
+    pub up: u32,
+    pub key: Arc<str>,
+    pub span: Span,
+    pub ext: Span,
+}
+
 #[derive(Debug)]
 pub(crate) struct Binary {
     pub op: BinOp,
@@ -202,6 +211,7 @@ pub(crate) enum Ir {
     Coalesce(Box<(Ir, Ir)>),
     Cond(Box<(Ir, Ir, Ir)>, Span),
     Member(Box<Member>),
+    ItemStr(Box<ItemStr>),
     /// End of an optional chain: a nil met under `?.` becomes the chain's value.
     Chain(Box<Ir>),
     Slice(Box<SliceOp>),
@@ -211,6 +221,17 @@ pub(crate) enum Ir {
     Pred(Box<Pred>),
     Let(Box<(Ir, Ir)>),
     Seq(Vec<Ir>),
+}
+
+impl CmpConst {
+    /// The constant as the value it was written as.
+    pub fn value(&self) -> Value {
+        if self.int {
+            Value::Int(self.c as i64)
+        } else {
+            Value::Float(self.c)
+        }
+    }
 }
 
 impl Ir {

@@ -22,6 +22,7 @@ mod ir;
 mod lexer;
 mod ops;
 mod parser;
+mod parser_calls;
 mod pred;
 mod types;
 
@@ -29,6 +30,8 @@ mod types;
 mod tests;
 #[cfg(test)]
 mod tests_builtins;
+#[cfg(test)]
+mod tests_parser;
 #[cfg(test)]
 mod tests_props;
 

@@ -233,9 +233,22 @@ pub(crate) fn fetch<'v>(base: &'v Value, key: &Value) -> Result<Cow<'v, Value>, 
 }
 
 pub(crate) fn fetch_map<'v>(m: &'v crate::value::Map, key: &str) -> Cow<'v, Value> {
-    match m.get(key) {
+    match map_get(m, key) {
         Some(v) => Cow::Borrowed(v),
         None => Cow::Owned(Value::Nil),
+    }
+}
+
+/// A member of a JSON object. Small objects (the common case: `{"id", "value"}`) are
+/// scanned comparing lengths first, which skips most byte comparisons.
+#[inline]
+pub(crate) fn map_get<'v>(m: &'v crate::value::Map, key: &str) -> Option<&'v Value> {
+    if m.len() <= 8 {
+        m.iter()
+            .find(|(k, _)| k.len() == key.len() && k.as_str() == key)
+            .map(|(_, v)| v)
+    } else {
+        m.get(key)
     }
 }
 

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use super::error::Span;
-use super::eval::{Cx, Frame, Halt, Item, R, eval, rt};
+use super::eval::{Cx, Frame, Halt, Item, R, eval, eval_bool, rt};
 use super::explain::{NoTrace, Tracer, render};
 use super::gofmt::fmt_v;
 use super::ir::{BinOp, Pred, PredKind};
@@ -106,6 +106,22 @@ fn truth(v: &Value, span: Span) -> Result<bool, Halt> {
     as_bool(v).map_err(|m| rt(m, span))
 }
 
+/// The closure's verdict on element `i` (or the element itself when there is no closure).
+#[inline]
+fn test<'w>(p: &'w Pred, items: &Elems<'w>, i: usize, cx: &Cx<'w, '_>) -> Result<bool, Halt> {
+    let item = items.item(i);
+    let Some(b) = &p.body else {
+        return truth(&item.value(), p.span);
+    };
+    let frame = Frame {
+        item,
+        index: i,
+        acc: None,
+        parent: cx.frame,
+    };
+    eval_bool(b, &cx.with(&frame), &mut NoTrace, p.span)
+}
+
 fn run<'w, T: Tracer>(
     p: &'w Pred,
     coll: &'w Value,
@@ -123,7 +139,7 @@ fn run<'w, T: Tracer>(
             let stop_on = !matches!(p.kind, PredKind::All);
             let mut result = !stop_on;
             for i in 0..n {
-                let b = truth(body(p, &items, i, cx, &mut NoTrace)?.as_ref(), span)?;
+                let b = test(p, &items, i, cx)?;
                 if b == stop_on {
                     decided = Some(i);
                     result = p.kind == PredKind::Any;
@@ -138,7 +154,7 @@ fn run<'w, T: Tracer>(
         PredKind::One => {
             let mut count = 0usize;
             for i in 0..n {
-                if truth(body(p, &items, i, cx, &mut NoTrace)?.as_ref(), span)? {
+                if test(p, &items, i, cx)? {
                     count += 1;
                     if count == 2 {
                         decided = Some(i);
@@ -150,7 +166,7 @@ fn run<'w, T: Tracer>(
         PredKind::Count => {
             let mut count = 0i64;
             for i in 0..n {
-                if truth(body(p, &items, i, cx, &mut NoTrace)?.as_ref(), span)? {
+                if test(p, &items, i, cx)? {
                     count += 1;
                 }
             }
@@ -159,7 +175,7 @@ fn run<'w, T: Tracer>(
         PredKind::Filter => {
             let mut out = Vec::new();
             for i in 0..n {
-                if truth(body(p, &items, i, cx, &mut NoTrace)?.as_ref(), span)? {
+                if test(p, &items, i, cx)? {
                     out.push(items.item(i).value().into_owned());
                 }
             }
@@ -179,7 +195,7 @@ fn run<'w, T: Tracer>(
             let mut found = None;
             for k in 0..n {
                 let i = if last { n - 1 - k } else { k };
-                if truth(body(p, &items, i, cx, &mut NoTrace)?.as_ref(), span)? {
+                if test(p, &items, i, cx)? {
                     found = Some(i);
                     break;
                 }

@@ -53,7 +53,8 @@ impl Type {
         }
     }
 
-    pub(crate) fn floats() -> Type {
+    /// `[]float64`, the type of a Prometheus vector result.
+    pub fn floats() -> Type {
         Type::Slice(Box::new(Type::Float))
     }
 

@@ -1,10 +1,286 @@
-//! `augur serve`. STUB: owned by the service helper.
+//! `augur serve`: the evaluator service. Wires flags to the store, the providers, one
+//! scheduler and the HTTP and gRPC front ends; every module below does one of those things.
 
+mod api;
+mod body;
+mod core;
+mod error;
+mod evaluate;
+mod grpc;
+mod http;
+mod limits;
+mod metrics;
+mod queue;
+mod redact;
+mod registry;
+mod scheduler;
+mod secrets_dir;
+mod service;
+mod store;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
-#[derive(clap::Args)]
-pub struct ServeArgs {}
+use analysis_core::secrets::{NoSecrets, SecretSource};
+use providers::{ProviderOptions, Providers};
+use tokio::sync::watch;
 
-pub fn main(_args: ServeArgs) -> ExitCode {
-    ExitCode::FAILURE
+use self::core::Core;
+use self::registry::Snapshot;
+use self::service::Service;
+use self::store::Store;
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// HTTP API address.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// gRPC address (`augur.v1.Analysis`).
+    #[arg(long, default_value = "127.0.0.1:9090")]
+    grpc_listen: SocketAddr,
+    /// Where the SQLite store (augur.db) lives.
+    #[arg(long, default_value = "augur-data")]
+    data_dir: PathBuf,
+    /// Load every AnalysisTemplate in this directory (*.yaml, *.yml, *.json) at start.
+    #[arg(long)]
+    templates: Option<PathBuf>,
+    /// Secrets for `valueFrom.secretKeyRef`, laid out as `<dir>/<secret>/<key>`.
+    #[arg(long)]
+    secrets_dir: Option<PathBuf>,
+    /// Require `Authorization: Bearer <token>` (token read from this file) on everything but
+    /// /healthz and /readyz.
+    #[arg(long)]
+    auth_token_file: Option<PathBuf>,
+    /// Metrics may only connect to these hosts (repeatable); unset = anywhere.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    allow_hosts: Vec<String>,
+    /// Largest request body (and gRPC message) accepted.
+    #[arg(long, default_value_t = body::DEFAULT_MAX_BODY)]
+    max_body_bytes: usize,
+    /// Passes that may use one provider kind at once.
+    #[arg(long, default_value_t = 256)]
+    provider_concurrency: usize,
+    /// On SIGTERM, how long in-flight measurements may take to finish (Go duration).
+    #[arg(long, default_value = "30s")]
+    shutdown_grace: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum StartError {
+    #[error("{0}")]
+    Msg(String),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+}
+
+pub fn main(args: ServeArgs) -> ExitCode {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("augur serve: error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("augur serve: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn read_token(path: &Path) -> Result<Arc<[u8]>, StartError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| StartError::Msg(format!("--auth-token-file {}: {e}", path.display())))?;
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(StartError::Msg(format!(
+            "--auth-token-file {}: the file is empty",
+            path.display()
+        )));
+    }
+    Ok(Arc::from(token.as_bytes()))
+}
+
+/// Loads every template file in `dir` into the store (source `dir`).
+async fn load_templates(svc: &Service, dir: &Path) -> Result<usize, StartError> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| StartError::Msg(format!("--templates {}: {e}", dir.display())))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .and_then(|x| x.to_str())
+                .is_some_and(|x| matches!(x, "yaml" | "yml" | "json"))
+        })
+        .collect();
+    paths.sort();
+    let mut loaded = 0;
+    for path in paths {
+        let fail = |m: String| StartError::Msg(format!("{}: {m}", path.display()));
+        let text = std::fs::read_to_string(&path).map_err(|e| fail(e.to_string()))?;
+        let docs: Vec<serde_json::Value> = if path.extension().is_some_and(|x| x == "json") {
+            vec![serde_json::from_str(&text).map_err(|e| fail(e.to_string()))?]
+        } else {
+            serde_saphyr::from_multiple(&text).map_err(|e| fail(e.to_string()))?
+        };
+        for doc in docs.into_iter().filter(|d| !d.is_null()) {
+            let kind = doc.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+            if kind != "AnalysisTemplate" && kind != "ClusterAnalysisTemplate" {
+                tracing::warn!(file = %path.display(), kind, "skipping a document that is not a template");
+                continue;
+            }
+            let t = api::templates::template_from_value(doc).map_err(|e| fail(e.to_string()))?;
+            let name = t.metadata.name.clone().unwrap_or_default();
+            svc.put_template(&name, t)
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+            loaded += 1;
+        }
+    }
+    Ok(loaded)
+}
+
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = term => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), StartError> {
+    let grace = analysis_core::duration::parse_duration(&args.shutdown_grace)
+        .map_err(|e| StartError::Msg(format!("--shutdown-grace: {e}")))?
+        .to_std()
+        .map_err(|_| StartError::Msg("--shutdown-grace: must not be negative".into()))?;
+    let auth = http::Auth(
+        args.auth_token_file
+            .as_deref()
+            .map(read_token)
+            .transpose()?,
+    );
+    let store = Store::open(&args.data_dir)?;
+    let providers = Providers::new(ProviderOptions {
+        allow_hosts: (!args.allow_hosts.is_empty()).then(|| args.allow_hosts.clone()),
+        ..ProviderOptions::default()
+    })
+    .map_err(|e| StartError::Msg(format!("providers: {e}")))?;
+    let secrets: Arc<dyn SecretSource> = match &args.secrets_dir {
+        Some(dir) => Arc::new(secrets_dir::DirSecrets::new(dir.clone())),
+        None => Arc::new(NoSecrets),
+    };
+    let core = Arc::new(Core::new(
+        store,
+        providers,
+        secrets,
+        args.provider_concurrency,
+    ));
+    let scheduler = scheduler::spawn(core.clone());
+    let svc = Arc::new(Service {
+        core: core.clone(),
+        scheduler: scheduler.clone(),
+    });
+
+    if let Some(dir) = &args.templates {
+        let n = load_templates(&svc, dir).await?;
+        tracing::info!(templates = n, dir = %dir.display(), "templates loaded");
+    }
+    let (runs, bad) = core.store.load_runs().await?;
+    for e in bad {
+        tracing::error!(error = %e, "a stored run could not be read; it is left as is");
+    }
+    let mut resumed = 0;
+    for stored in runs {
+        let snap = Snapshot::new(
+            stored.id,
+            stored.run.clone(),
+            stored.completed,
+            core.secrets.as_ref(),
+        );
+        core.registry.insert(snap);
+        if !stored.completed {
+            scheduler.add(stored.id, stored.run);
+            resumed += 1;
+        }
+    }
+    tracing::info!(resumed, "stored runs loaded");
+
+    let http_listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| StartError::Msg(format!("--listen {}: {e}", args.listen)))?;
+    let grpc_listener = tokio::net::TcpListener::bind(args.grpc_listen)
+        .await
+        .map_err(|e| StartError::Msg(format!("--grpc-listen {}: {e}", args.grpc_listen)))?;
+    let local =
+        |l: &tokio::net::TcpListener| l.local_addr().map_err(|e| StartError::Msg(e.to_string()));
+    // Tests and scripts read these two lines to find the ports (`--listen 127.0.0.1:0`).
+    println!("augur: listening on http://{}", local(&http_listener)?);
+    println!("augur: gRPC on {}", local(&grpc_listener)?);
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let router = http::router(svc.clone(), auth.clone(), args.max_body_bytes);
+    let http_server = tokio::spawn(
+        axum::serve(http_listener, router)
+            .with_graceful_shutdown(stopped(stop_rx.clone()))
+            .into_future(),
+    );
+    let grpc_server = tokio::spawn(
+        tonic::transport::Server::builder()
+            .add_service(grpc::server(svc.clone(), auth, args.max_body_bytes))
+            .serve_with_incoming_shutdown(
+                tonic::transport::server::TcpIncoming::from(grpc_listener),
+                stopped(stop_rx),
+            ),
+    );
+    core.ready.store(true, Ordering::Release);
+
+    shutdown_signal().await;
+    tracing::info!(grace = ?grace, "shutting down: no new work; letting passes in flight finish");
+    core.accepting.store(false, Ordering::Release);
+    let abandoned = scheduler.shutdown(grace).await;
+    if abandoned > 0 {
+        tracing::warn!(
+            abandoned,
+            "passes abandoned at the grace limit; they run again on restart"
+        );
+    }
+    let _ = stop_tx.send(true);
+    let servers = async {
+        let _ = http_server.await;
+        let _ = grpc_server.await;
+    };
+    if tokio::time::timeout(Duration::from_secs(5), servers)
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after 5s; closing them");
+    }
+    tracing::info!("stopped");
+    Ok(())
 }

@@ -430,7 +430,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "needs the condition language"]
     fn range_query_form_with_real_expressions() {
         let m = metric(PrometheusMetric {
             address: Some("http://p".into()),

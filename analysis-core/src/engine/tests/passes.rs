@@ -212,7 +212,6 @@ fn ttl_helpers_follow_the_completed_phase() {
 }
 
 #[test]
-#[ignore = "needs the condition language"]
 fn conditions_decide_the_phase_and_explain() {
     let mut e = engine(vec![metric(
         "m",
@@ -239,7 +238,6 @@ fn conditions_decide_the_phase_and_explain() {
 }
 
 #[test]
-#[ignore = "needs the condition language"]
 fn both_conditions_true_is_failed_and_neither_is_inconclusive() {
     let m = json!({"successCondition": "result > 1", "failureCondition": "result > 5"});
     let mut e = engine(vec![metric("m", m.clone())]);

@@ -1,0 +1,62 @@
+//! What the scheduler and every front end (HTTP, gRPC) share.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use analysis_core::secrets::SecretSource;
+use providers::Providers;
+
+use super::limits::ProviderLimits;
+use super::metrics::Metrics;
+use super::registry::Registry;
+use super::store::Store;
+
+pub struct Core {
+    pub store: Store,
+    pub providers: Providers,
+    pub secrets: Arc<dyn SecretSource>,
+    pub limits: ProviderLimits,
+    pub metrics: Metrics,
+    pub registry: Registry,
+    /// Cleared on SIGTERM: no new runs or evaluations are accepted.
+    pub accepting: AtomicBool,
+    /// Set once stored runs are loaded and the scheduler is running (`/readyz`).
+    pub ready: AtomicBool,
+    pub in_flight: AtomicU64,
+}
+
+impl Core {
+    pub fn new(
+        store: Store,
+        providers: Providers,
+        secrets: Arc<dyn SecretSource>,
+        per_provider: usize,
+    ) -> Core {
+        Core {
+            store,
+            providers,
+            secrets,
+            limits: ProviderLimits::new(per_provider),
+            metrics: Metrics::default(),
+            registry: Registry::default(),
+            accepting: AtomicBool::new(true),
+            ready: AtomicBool::new(false),
+            in_flight: AtomicU64::new(0),
+        }
+    }
+
+    pub fn accepting(&self) -> bool {
+        self.accepting.load(Ordering::Acquire)
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire) && self.accepting()
+    }
+
+    pub fn metrics_text(&self) -> String {
+        self.metrics.render(
+            &self.registry.count_by_phase(),
+            self.in_flight.load(Ordering::Relaxed),
+        )
+    }
+}

@@ -1,0 +1,96 @@
+//! The one error type handlers return, mapped to HTTP status codes and gRPC codes alike.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use super::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is wrong; the message points at the bad spot.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("request body is larger than the limit of {0} bytes")]
+    TooLarge(usize),
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// Shutting down or not started yet.
+    #[error("{0}")]
+    Unavailable(&'static str),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn run_not_found(name: &str) -> ApiError {
+        ApiError::NotFound(format!("AnalysisRun \"{name}\" not found"))
+    }
+
+    pub fn template_not_found(name: &str) -> ApiError {
+        ApiError::NotFound(format!("AnalysisTemplate \"{name}\" not found"))
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::Duplicate(_) => ApiError::Conflict(e.to_string()),
+            other => {
+                tracing::error!(error = %other, "store error");
+                ApiError::Internal(other.to_string())
+            }
+        }
+    }
+}
+
+/// Errors render like a Kubernetes `Status`, so kubectl-minded clients read them naturally.
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let body = serde_json::json!({
+            "kind": "Status",
+            "status": "Failure",
+            "code": status.as_u16(),
+            "reason": status.canonical_reason().unwrap_or(""),
+            "message": self.to_string(),
+        });
+        let mut resp = (status, axum::Json(body)).into_response();
+        if matches!(self, ApiError::Unauthorized(_)) {
+            resp.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        resp
+    }
+}
+
+impl From<ApiError> for tonic::Status {
+    fn from(e: ApiError) -> tonic::Status {
+        let msg = e.to_string();
+        match e {
+            ApiError::BadRequest(_) | ApiError::TooLarge(_) => tonic::Status::invalid_argument(msg),
+            ApiError::NotFound(_) => tonic::Status::not_found(msg),
+            ApiError::Conflict(_) => tonic::Status::already_exists(msg),
+            ApiError::Unauthorized(_) => tonic::Status::unauthenticated(msg),
+            ApiError::Unavailable(_) => tonic::Status::unavailable(msg),
+            ApiError::Internal(_) => tonic::Status::internal(msg),
+        }
+    }
+}

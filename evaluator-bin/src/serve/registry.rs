@@ -1,0 +1,192 @@
+//! The latest committed state of every run, in memory, for reads and watchers.
+//!
+//! Readers (GET, the verdict endpoint, WatchRun) never touch SQLite: the scheduler publishes
+//! each pass here only after the store committed it. A snapshot pre-renders what the hot
+//! path serves (the verdict bytes) once per pass instead of once per request; the full masked
+//! run is rendered on demand, so 10,000 runs are not held twice over as JSON trees.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, PoisonError, RwLock};
+
+use analysis_core::secrets::SecretSource;
+use analysis_core::{AnalysisRun, Phase};
+use axum::body::Bytes;
+use tokio::sync::watch;
+
+use super::redact;
+
+/// One committed state of one run.
+pub struct Snapshot {
+    /// The store's row id; a re-created run of the same name has another.
+    pub id: i64,
+    pub name: String,
+    pub phase: Option<Phase>,
+    /// The run message, masked.
+    pub message: String,
+    pub completed: bool,
+    /// The run as the engine holds it (unmasked; never serialize this to a client).
+    pub run: Arc<AnalysisRun>,
+    /// The secret values the run's args resolve to, masked wherever the run is shown.
+    pub secrets: Arc<[String]>,
+    /// `{"phase", "message", "completed"}`, rendered.
+    pub verdict: Bytes,
+}
+
+impl Snapshot {
+    pub fn new(id: i64, run: AnalysisRun, completed: bool, secrets: &dyn SecretSource) -> Snapshot {
+        let values = redact::secret_values(&run, secrets);
+        let phase = run.status.as_ref().and_then(|s| s.phase);
+        let message = run
+            .status
+            .as_ref()
+            .map(|s| analysis_core::secrets::mask(&s.message, &values))
+            .unwrap_or_default();
+        let verdict = serde_json::json!({
+            // Argo leaves a run's phase empty until its first pass; readers get Pending.
+            "phase": phase.map_or("Pending", Phase::as_str),
+            "message": message,
+            "completed": completed,
+        });
+        Snapshot {
+            id,
+            name: run.metadata.name.clone().unwrap_or_default(),
+            phase,
+            message,
+            completed,
+            run: Arc::new(run),
+            secrets: values.into(),
+            verdict: Bytes::from(verdict.to_string()),
+        }
+    }
+
+    /// The run as clients see it: Argo-shaped JSON with secrets masked.
+    pub fn masked(&self) -> serde_json::Value {
+        redact::masked_json(&*self.run, &self.secrets)
+    }
+
+    /// The phase as the API reports it (`Pending` before the first pass).
+    pub fn phase_str(&self) -> &'static str {
+        self.phase.map_or("Pending", Phase::as_str)
+    }
+}
+
+struct Entry {
+    snap: Arc<Snapshot>,
+    tx: watch::Sender<Arc<Snapshot>>,
+}
+
+#[derive(Default)]
+pub struct Registry {
+    runs: RwLock<HashMap<String, Entry>>,
+}
+
+impl Registry {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Entry>> {
+        self.runs.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Entry>> {
+        self.runs.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds a run; `false` when the name is taken.
+    pub fn insert(&self, snap: Snapshot) -> bool {
+        let mut map = self.write();
+        if map.contains_key(&snap.name) {
+            return false;
+        }
+        let snap = Arc::new(snap);
+        let (tx, _) = watch::channel(snap.clone());
+        map.insert(snap.name.clone(), Entry { snap, tx });
+        true
+    }
+
+    /// Replaces a run's snapshot and wakes its watchers, unless the run was deleted (or
+    /// replaced by a new run of the same name) meanwhile.
+    pub fn publish(&self, snap: Snapshot) {
+        let mut map = self.write();
+        if let Some(entry) = map.get_mut(&snap.name)
+            && entry.snap.id == snap.id
+        {
+            let snap = Arc::new(snap);
+            entry.snap = snap.clone();
+            entry.tx.send_replace(snap);
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<Arc<Snapshot>> {
+        self.read().get(name).map(|e| e.snap.clone())
+    }
+
+    pub fn subscribe(&self, name: &str) -> Option<watch::Receiver<Arc<Snapshot>>> {
+        self.read().get(name).map(|e| e.tx.subscribe())
+    }
+
+    /// Removes a run; its watchers see their channel close.
+    pub fn remove(&self, name: &str) -> Option<Arc<Snapshot>> {
+        self.write().remove(name).map(|e| e.snap)
+    }
+
+    /// Every run (optionally only those in `phase`), oldest first.
+    pub fn list(&self, phase: Option<&str>) -> Vec<Arc<Snapshot>> {
+        let mut out: Vec<_> = self
+            .read()
+            .values()
+            .filter(|e| phase.is_none_or(|p| e.snap.phase_str() == p))
+            .map(|e| e.snap.clone())
+            .collect();
+        out.sort_by_key(|s| s.id);
+        out
+    }
+
+    pub fn count_by_phase(&self) -> BTreeMap<String, u64> {
+        let mut out = BTreeMap::new();
+        for e in self.read().values() {
+            *out.entry(e.snap.phase_str().to_string()).or_default() += 1;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use analysis_core::secrets::NoSecrets;
+
+    fn run(name: &str) -> AnalysisRun {
+        let mut r = AnalysisRun::default();
+        r.metadata.name = Some(name.into());
+        r
+    }
+
+    #[test]
+    fn publish_only_reaches_the_same_run() {
+        let reg = Registry::default();
+        assert!(reg.insert(Snapshot::new(1, run("a"), false, &NoSecrets)));
+        assert!(!reg.insert(Snapshot::new(2, run("a"), false, &NoSecrets)));
+        let mut rx = reg
+            .subscribe("a")
+            .map(|mut r| r.borrow_and_update().completed);
+        assert_eq!(rx.take(), Some(false));
+        // A late pass of a deleted-and-recreated run must not overwrite the new one.
+        reg.remove("a");
+        assert!(reg.insert(Snapshot::new(3, run("a"), false, &NoSecrets)));
+        reg.publish(Snapshot::new(1, run("a"), true, &NoSecrets));
+        assert_eq!(reg.get("a").map(|s| (s.id, s.completed)), Some((3, false)));
+        reg.publish(Snapshot::new(3, run("a"), true, &NoSecrets));
+        assert_eq!(reg.get("a").map(|s| s.completed), Some(true));
+        assert_eq!(reg.list(Some("Pending")).len(), 1);
+        assert_eq!(reg.list(Some("Running")).len(), 0);
+    }
+
+    #[test]
+    fn verdict_before_the_first_pass_is_pending() {
+        let s = Snapshot::new(1, run("a"), false, &NoSecrets);
+        let v: serde_json::Value =
+            serde_json::from_slice(&s.verdict).unwrap_or(serde_json::Value::Null);
+        assert_eq!(
+            v,
+            serde_json::json!({"phase": "Pending", "message": "", "completed": false})
+        );
+    }
+}

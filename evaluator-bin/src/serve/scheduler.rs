@@ -1,0 +1,406 @@
+//! One scheduler drives every active run through the one engine.
+//!
+//! A single task owns every idle [`RunEngine`] and a [`DueQueue`] of when each is next due;
+//! it sleeps until the earliest, then hands each due engine to a pass task that takes the
+//! provider permits, calls [`providers::driver::run_pass`], commits the result to the store
+//! and only then publishes it. The engine comes back with the pass's outcome and is queued
+//! again at [`RunEngine::next_pass_at`]. Nothing here decides what to measure or when: that
+//! is the engine's job, so the service behaves exactly like `augur run`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use analysis_core::AnalysisRun;
+use analysis_core::engine::RunEngine;
+use chrono::Utc;
+use providers::driver::{SystemClock, run_pass};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::core::Core;
+use super::limits::ProviderLimits;
+use super::queue::DueQueue;
+use super::registry::Snapshot;
+use super::store::PassRecord;
+
+/// How long to wait before retrying a pass whose commit failed.
+const STORE_RETRY: Duration = Duration::from_secs(1);
+/// The shortest gap after a pass that neither measured nor changed anything, so an engine
+/// that keeps answering "due now" cannot spin the scheduler.
+const IDLE_FLOOR: Duration = Duration::from_millis(50);
+
+enum Command {
+    Add {
+        id: i64,
+        run: Box<AnalysisRun>,
+    },
+    Terminate {
+        id: i64,
+        reply: oneshot::Sender<()>,
+    },
+    Remove {
+        id: i64,
+    },
+    Shutdown {
+        grace: Duration,
+        reply: oneshot::Sender<usize>,
+    },
+}
+
+/// Sends work to the scheduler task; cheap to clone.
+#[derive(Clone)]
+pub struct SchedulerHandle {
+    tx: mpsc::UnboundedSender<Command>,
+}
+
+impl SchedulerHandle {
+    /// Starts driving a run (new, or resumed from the store) with a pass now.
+    pub fn add(&self, id: i64, run: AnalysisRun) -> bool {
+        self.tx
+            .send(Command::Add {
+                id,
+                run: Box::new(run),
+            })
+            .is_ok()
+    }
+
+    /// Terminates a run; resolves once the terminating pass is committed (or the run is gone).
+    pub async fn terminate(&self, id: i64) {
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send(Command::Terminate { id, reply }).is_ok() {
+            let _ = rx.await;
+        }
+    }
+
+    pub fn remove(&self, id: i64) {
+        let _ = self.tx.send(Command::Remove { id });
+    }
+
+    /// Starts no new passes, lets those in flight finish within `grace`, then stops. Returns
+    /// how many passes were abandoned (they will be taken again after a restart).
+    pub async fn shutdown(&self, grace: Duration) -> usize {
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send(Command::Shutdown { grace, reply }).is_err() {
+            return 0;
+        }
+        rx.await.unwrap_or(0)
+    }
+}
+
+struct Slot {
+    /// `None` while a pass holds the engine.
+    engine: Option<RunEngine>,
+    /// Terminate arrived during a pass: apply it when the engine comes back.
+    pending_terminate: bool,
+    waiters: Vec<oneshot::Sender<()>>,
+}
+
+enum Outcome {
+    Committed {
+        completed: bool,
+        next_due_us: Option<i64>,
+        idle: bool,
+    },
+    Deleted,
+    StoreFailed,
+}
+
+struct Done {
+    id: i64,
+    engine: RunEngine,
+    outcome: Outcome,
+}
+
+struct Scheduler {
+    core: Arc<Core>,
+    slots: HashMap<i64, Slot>,
+    queue: DueQueue,
+    tasks: JoinSet<Done>,
+    task_runs: HashMap<tokio::task::Id, i64>,
+}
+
+/// Starts the scheduler task.
+pub fn spawn(core: Arc<Core>) -> SchedulerHandle {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let scheduler = Scheduler {
+        core,
+        slots: HashMap::new(),
+        queue: DueQueue::default(),
+        tasks: JoinSet::new(),
+        task_runs: HashMap::new(),
+    };
+    tokio::spawn(scheduler.run(rx));
+    SchedulerHandle { tx }
+}
+
+fn now_us() -> i64 {
+    Utc::now().timestamp_micros()
+}
+
+fn instant_at(due_us: i64) -> Instant {
+    let wait = u64::try_from(due_us.saturating_sub(now_us())).unwrap_or(0);
+    Instant::now() + Duration::from_micros(wait)
+}
+
+impl Scheduler {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Command>) {
+        loop {
+            let next = self.queue.next_due();
+            let deadline =
+                next.map_or_else(|| Instant::now() + Duration::from_secs(3600), instant_at);
+            tokio::select! {
+                cmd = rx.recv() => match cmd {
+                    Some(Command::Shutdown { grace, reply }) => {
+                        let abandoned = self.drain(grace).await;
+                        let _ = reply.send(abandoned);
+                        return;
+                    }
+                    Some(cmd) => self.command(cmd),
+                    None => return,
+                },
+                Some(joined) = self.tasks.join_next_with_id(), if !self.tasks.is_empty() => {
+                    self.joined(joined);
+                }
+                _ = tokio::time::sleep_until(deadline), if next.is_some() => self.dispatch(),
+            }
+        }
+    }
+
+    fn command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Add { id, run } => {
+                self.slots.insert(
+                    id,
+                    Slot {
+                        engine: Some(RunEngine::new(*run)),
+                        pending_terminate: false,
+                        waiters: Vec::new(),
+                    },
+                );
+                self.queue.schedule(id, now_us());
+            }
+            Command::Terminate { id, reply } => match self.slots.get_mut(&id) {
+                None => {
+                    let _ = reply.send(());
+                }
+                Some(slot) => {
+                    slot.waiters.push(reply);
+                    match slot.engine.as_mut() {
+                        Some(engine) => {
+                            engine.terminate();
+                            self.queue.schedule(id, now_us());
+                        }
+                        None => slot.pending_terminate = true,
+                    }
+                }
+            },
+            Command::Remove { id } => {
+                self.slots.remove(&id);
+                self.queue.cancel(id);
+            }
+            Command::Shutdown { .. } => {}
+        }
+    }
+
+    /// Starts a pass for every run now due.
+    fn dispatch(&mut self) {
+        for (id, due_us) in self.queue.pop_due(now_us()) {
+            let Some(engine) = self.slots.get_mut(&id).and_then(|s| s.engine.take()) else {
+                continue;
+            };
+            let handle = self
+                .tasks
+                .spawn(pass(self.core.clone(), id, engine, due_us));
+            self.task_runs.insert(handle.id(), id);
+        }
+    }
+
+    fn joined(&mut self, joined: Result<(tokio::task::Id, Done), tokio::task::JoinError>) {
+        let done = match joined {
+            Ok((task, done)) => {
+                self.task_runs.remove(&task);
+                done
+            }
+            Err(e) => {
+                // A panicking pass loses its engine; the run resumes from the store on restart.
+                let run = self.task_runs.remove(&e.id());
+                tracing::error!(run_id = ?run, error = %e, "pass task failed");
+                if let Some(id) = run {
+                    self.slots.remove(&id);
+                }
+                return;
+            }
+        };
+        let id = done.id;
+        let Some(slot) = self.slots.get_mut(&id) else {
+            return;
+        };
+        match done.outcome {
+            Outcome::Deleted => {
+                self.slots.remove(&id);
+            }
+            Outcome::StoreFailed => {
+                slot.engine = Some(done.engine);
+                let retry = i64::try_from(STORE_RETRY.as_micros()).unwrap_or(i64::MAX);
+                self.queue.schedule(id, now_us().saturating_add(retry));
+            }
+            Outcome::Committed {
+                completed: true, ..
+            } => {
+                for w in slot.waiters.drain(..) {
+                    let _ = w.send(());
+                }
+                self.slots.remove(&id);
+            }
+            Outcome::Committed {
+                completed: false,
+                next_due_us,
+                idle,
+            } => {
+                let mut engine = done.engine;
+                if std::mem::take(&mut slot.pending_terminate) {
+                    engine.terminate();
+                    slot.engine = Some(engine);
+                    self.queue.schedule(id, now_us());
+                    return;
+                }
+                slot.engine = Some(engine);
+                if let Some(mut due) = next_due_us {
+                    if idle {
+                        let floor = i64::try_from(IDLE_FLOOR.as_micros()).unwrap_or(0);
+                        due = due.max(now_us().saturating_add(floor));
+                    }
+                    self.queue.schedule(id, due);
+                }
+            }
+        }
+    }
+
+    /// Lets in-flight passes finish (and commit) within `grace`; abandons the rest.
+    async fn drain(&mut self, grace: Duration) -> usize {
+        let deadline = Instant::now() + grace;
+        while !self.tasks.is_empty() {
+            match tokio::time::timeout_at(deadline, self.tasks.join_next_with_id()).await {
+                Ok(Some(joined)) => self.joined(joined),
+                Ok(None) => break,
+                Err(_) => break,
+            }
+        }
+        let abandoned = self.tasks.len();
+        self.tasks.abort_all();
+        abandoned
+    }
+}
+
+/// One pass of one run: measure, commit, then publish.
+async fn pass(core: Arc<Core>, id: i64, mut engine: RunEngine, due_us: i64) -> Done {
+    let backup = engine.clone();
+    let kinds = ProviderLimits::kinds(engine.run());
+    let permits = core.limits.acquire(&kinds).await;
+    core.metrics
+        .lag(due_us.saturating_sub(now_us()).saturating_neg() as f64 / 1e6);
+    core.in_flight.fetch_add(1, Ordering::Relaxed);
+    let report = run_pass(
+        &mut engine,
+        &core.providers,
+        core.secrets.as_ref(),
+        &SystemClock,
+        None,
+    )
+    .await;
+    core.in_flight.fetch_sub(1, Ordering::Relaxed);
+    drop(permits);
+
+    let completed = engine.is_completed();
+    let next_due_us = if completed {
+        None
+    } else {
+        // One microsecond past the due instant: Argo's "due" is strictly after it.
+        engine
+            .next_pass_at()
+            .map(|t| t.timestamp_micros().saturating_add(1))
+    };
+    let idle = report.measurements.is_empty() && !report.changed;
+    if idle && !completed {
+        return Done {
+            id,
+            engine,
+            outcome: Outcome::Committed {
+                completed,
+                next_due_us,
+                idle,
+            },
+        };
+    }
+    let record = PassRecord {
+        id,
+        status: engine.run().status.clone(),
+        completed,
+        next_due: engine.next_pass_at().filter(|_| !completed),
+        measurements: report
+            .measurements
+            .iter()
+            .map(|r| (r.metric_name.clone(), r.measurement.clone()))
+            .collect(),
+    };
+    match core.store.save_pass(record).await {
+        Ok(true) => {}
+        Ok(false) => {
+            return Done {
+                id,
+                engine,
+                outcome: Outcome::Deleted,
+            };
+        }
+        Err(e) => {
+            core.metrics.store_error();
+            tracing::error!(run_id = id, error = %e, "could not commit a pass; retrying it");
+            return Done {
+                id,
+                engine: backup,
+                outcome: Outcome::StoreFailed,
+            };
+        }
+    }
+    // Committed: now it may be reported.
+    let snap = Snapshot::new(id, engine.run().clone(), completed, core.secrets.as_ref());
+    for r in &report.measurements {
+        let provider = engine
+            .run()
+            .spec
+            .metrics
+            .iter()
+            .find(|m| m.name == r.metric_name)
+            .and_then(|m| m.provider.kind())
+            .unwrap_or("");
+        let m = &r.measurement;
+        let seconds = m
+            .started_at
+            .zip(m.finished_at)
+            .map(|(s, f)| (f - s).num_microseconds().unwrap_or(0) as f64 / 1e6);
+        core.metrics.measurement(
+            &snap.name,
+            &r.metric_name,
+            provider,
+            m.phase.as_str(),
+            seconds,
+            &m.value,
+        );
+    }
+    if completed {
+        tracing::info!(run = %snap.name, phase = snap.phase_str(), message = %snap.message, "run completed");
+    }
+    core.registry.publish(snap);
+    Done {
+        id,
+        engine,
+        outcome: Outcome::Committed {
+            completed,
+            next_due_us,
+            idle,
+        },
+    }
+}

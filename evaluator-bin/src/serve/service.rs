@@ -1,0 +1,373 @@
+//! The service's operations, shared by the HTTP and gRPC front ends so both behave the same;
+//! handlers only translate requests and responses.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use analysis_core::{AnalysisRun, AnalysisTemplate, Argument, Phase};
+
+use super::core::Core;
+use super::error::ApiError;
+use super::registry::Snapshot;
+use super::scheduler::SchedulerHandle;
+
+/// How deep `spec.templates[]` references may nest.
+const MAX_TEMPLATE_DEPTH: usize = 16;
+
+pub struct Service {
+    pub core: Arc<Core>,
+    pub scheduler: SchedulerHandle,
+}
+
+/// A request to create a run.
+#[derive(Debug)]
+pub enum CreateRun {
+    /// A full AnalysisRun manifest.
+    Manifest(Box<AnalysisRun>),
+    /// A run built from a loaded template (and the templates it references).
+    FromTemplate {
+        name: String,
+        template: String,
+        args: Vec<Argument>,
+    },
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct FromTemplateBody {
+    name: String,
+    template_ref: NameRef,
+    #[serde(default)]
+    args: Vec<Argument>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NameRef {
+    pub name: String,
+}
+
+impl CreateRun {
+    /// Reads either body shape `POST /api/v1/analysisruns` accepts.
+    pub fn from_value(value: serde_json::Value) -> Result<CreateRun, ApiError> {
+        if !value.is_object() {
+            return Err(ApiError::BadRequest(
+                "expected an AnalysisRun manifest or {\"name\", \"templateRef\", \"args\"}".into(),
+            ));
+        }
+        if value.get("templateRef").is_some() {
+            let b: FromTemplateBody = super::body::decode(value, "request")?;
+            return Ok(CreateRun::FromTemplate {
+                name: b.name,
+                template: b.template_ref.name,
+                args: b.args,
+            });
+        }
+        if let Some(kind) = value.get("kind").and_then(|k| k.as_str())
+            && kind != "AnalysisRun"
+        {
+            return Err(ApiError::BadRequest(format!(
+                "kind: expected AnalysisRun, got {kind:?}"
+            )));
+        }
+        let run: AnalysisRun = super::body::decode(value, "AnalysisRun")?;
+        Ok(CreateRun::Manifest(Box::new(run)))
+    }
+}
+
+/// Kubernetes object names (DNS-1123 subdomains): they end up in URLs and metric labels.
+pub fn check_name(field: &str, name: &str) -> Result<(), ApiError> {
+    let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.';
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if name.is_empty() {
+        return Err(ApiError::BadRequest(format!("{field}: a name is required")));
+    }
+    if name.len() > 253
+        || !name.chars().all(ok_char)
+        || !edge(name.chars().next())
+        || !edge(name.chars().last())
+    {
+        return Err(ApiError::BadRequest(format!(
+            "{field}: {name:?} is not a valid name: at most 253 lowercase letters, digits, '-' \
+             and '.', starting and ending with a letter or digit"
+        )));
+    }
+    Ok(())
+}
+
+/// A fresh suffix for `metadata.generateName`, as Kubernetes appends five characters.
+fn generated_suffix() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.write_i64(chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0));
+    let mut n = h.finish();
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    (0..5)
+        .map(|_| {
+            let c = ALPHABET.get((n % ALPHABET.len() as u64) as usize).copied();
+            n /= ALPHABET.len() as u64;
+            char::from(c.unwrap_or(b'x'))
+        })
+        .collect()
+}
+
+/// Checks what can be checked before the first pass: metrics exist, and when every argument
+/// has a literal value, the templated metrics pass Argo's validation.
+pub fn validate_run(run: &AnalysisRun) -> Result<(), ApiError> {
+    if run.spec.metrics.is_empty() {
+        return Err(ApiError::BadRequest(
+            "spec.metrics: no metrics specified".into(),
+        ));
+    }
+    for (i, m) in run.spec.metrics.iter().enumerate() {
+        if m.name.is_empty() {
+            return Err(ApiError::BadRequest(format!(
+                "spec.metrics[{i}].name: a name is required"
+            )));
+        }
+    }
+    for (i, a) in run.spec.args.iter().enumerate() {
+        if a.value.is_none() && a.value_from.is_none() {
+            return Err(ApiError::BadRequest(format!(
+                "spec.args[{i}]: argument \"{}\" was not supplied",
+                a.name
+            )));
+        }
+    }
+    if run.spec.args.iter().all(|a| a.value.is_some()) {
+        let metrics = analysis_core::args::template_metrics(&run.spec.metrics, &run.spec.args)
+            .map_err(|e| ApiError::BadRequest(format!("spec: {e}")))?;
+        analysis_core::validate::validate_metrics(&metrics)
+            .map_err(|e| ApiError::BadRequest(format!("spec.{e}")))?;
+    }
+    Ok(())
+}
+
+impl Service {
+    fn ensure_accepting(&self) -> Result<(), ApiError> {
+        if self.core.accepting() {
+            Ok(())
+        } else {
+            Err(ApiError::Unavailable("the service is shutting down"))
+        }
+    }
+
+    /// Creates a run and starts it. With `existing_ok`, a run of the same name is returned
+    /// instead of a 409 (so a retried create is idempotent). `bool` says whether it is new.
+    pub async fn create_run(
+        &self,
+        req: CreateRun,
+        existing_ok: bool,
+    ) -> Result<(Arc<Snapshot>, bool), ApiError> {
+        self.ensure_accepting()?;
+        let mut run = match req {
+            CreateRun::Manifest(run) => *run,
+            CreateRun::FromTemplate {
+                name,
+                template,
+                args,
+            } => {
+                check_name("name", &name)?;
+                let templates = self
+                    .resolve_templates(&template)
+                    .await
+                    .map_err(|e| match e {
+                        ApiError::NotFound(m) => {
+                            ApiError::BadRequest(format!("templateRef.name: {m}"))
+                        }
+                        other => other,
+                    })?;
+                let refs: Vec<&AnalysisTemplate> = templates.iter().collect();
+                analysis_core::args::build_run(&name, &refs, &args)
+                    .map_err(|e| ApiError::BadRequest(format!("args: {e}")))?
+            }
+        };
+        if run.metadata.name.as_deref().unwrap_or("").is_empty() {
+            match run.metadata.generate_name.as_deref() {
+                Some(prefix) if !prefix.is_empty() => {
+                    run.metadata.name = Some(format!("{prefix}{}", generated_suffix()));
+                }
+                _ => {
+                    return Err(ApiError::BadRequest(
+                        "metadata.name: a name (or metadata.generateName) is required".into(),
+                    ));
+                }
+            }
+        }
+        let name = run.metadata.name.clone().unwrap_or_default();
+        check_name("metadata.name", &name)?;
+        run.api_version
+            .get_or_insert_with(|| "argoproj.io/v1alpha1".into());
+        run.kind.get_or_insert_with(|| "AnalysisRun".into());
+        // A submitted status is not trusted: every run starts from its first pass.
+        run.status = None;
+        validate_run(&run)?;
+
+        if let Some(existing) = self.core.registry.get(&name) {
+            return if existing_ok {
+                Ok((existing, false))
+            } else {
+                Err(ApiError::Conflict(format!(
+                    "an AnalysisRun named \"{name}\" already exists"
+                )))
+            };
+        }
+        let id = self.core.store.insert_run(&run).await?;
+        let snap = Snapshot::new(id, run.clone(), false, self.core.secrets.as_ref());
+        if !self.core.registry.insert(snap) {
+            // Lost a race with a concurrent create of the same name that the store accepted
+            // first; this can only happen for a just-deleted name. Undo ours.
+            let _ = self.core.store.delete_run(id).await;
+            return Err(ApiError::Conflict(format!(
+                "an AnalysisRun named \"{name}\" already exists"
+            )));
+        }
+        if !self.scheduler.add(id, run) {
+            return Err(ApiError::Unavailable("the scheduler has stopped"));
+        }
+        let snap = self
+            .core
+            .registry
+            .get(&name)
+            .ok_or_else(|| ApiError::run_not_found(&name))?;
+        Ok((snap, true))
+    }
+
+    pub fn get_run(&self, name: &str) -> Result<Arc<Snapshot>, ApiError> {
+        self.core
+            .registry
+            .get(name)
+            .ok_or_else(|| ApiError::run_not_found(name))
+    }
+
+    pub fn list_runs(&self, phase: Option<&str>) -> Result<Vec<Arc<Snapshot>>, ApiError> {
+        if let Some(p) = phase
+            && Phase::parse(p).is_none()
+        {
+            return Err(ApiError::BadRequest(format!(
+                "phase: {p:?} is not one of Pending, Running, Successful, Failed, Error, Inconclusive"
+            )));
+        }
+        Ok(self.core.registry.list(phase))
+    }
+
+    /// Sets `spec.terminate` (committed first) and waits for the terminating pass.
+    pub async fn terminate_run(&self, name: &str) -> Result<Arc<Snapshot>, ApiError> {
+        let snap = self.get_run(name)?;
+        if snap.completed {
+            return Ok(snap);
+        }
+        let mut run = (*snap.run).clone();
+        run.spec.terminate = true;
+        if !self.core.store.update_spec(snap.id, &run).await? {
+            return Err(ApiError::run_not_found(name));
+        }
+        self.scheduler.terminate(snap.id).await;
+        self.get_run(name)
+    }
+
+    pub async fn delete_run(&self, name: &str) -> Result<(), ApiError> {
+        let snap = self.get_run(name)?;
+        self.core.store.delete_run(snap.id).await?;
+        self.scheduler.remove(snap.id);
+        self.core.registry.remove(name);
+        self.core.metrics.forget_run(name);
+        Ok(())
+    }
+
+    /// A run's whole measurement history from the store (status keeps only the newest).
+    pub async fn measurements(
+        &self,
+        name: &str,
+    ) -> Result<Vec<(String, analysis_core::Measurement)>, ApiError> {
+        let snap = self.get_run(name)?;
+        Ok(self.core.store.measurements(snap.id).await?)
+    }
+
+    /// The run once it completes, or as it is when `timeout` passes.
+    pub async fn wait_completed(
+        &self,
+        name: &str,
+        timeout: Duration,
+    ) -> Result<Arc<Snapshot>, ApiError> {
+        let mut rx = self
+            .core
+            .registry
+            .subscribe(name)
+            .ok_or_else(|| ApiError::run_not_found(name))?;
+        let _ = tokio::time::timeout(timeout, rx.wait_for(|s| s.completed)).await;
+        self.get_run(name)
+    }
+
+    pub async fn put_template(
+        &self,
+        name: &str,
+        mut template: AnalysisTemplate,
+    ) -> Result<bool, ApiError> {
+        check_name("name", name)?;
+        match template.metadata.name.as_deref() {
+            Some(n) if n != name => {
+                return Err(ApiError::BadRequest(format!(
+                    "metadata.name: {n:?} does not match the name in the path {name:?}"
+                )));
+            }
+            _ => template.metadata.name = Some(name.to_string()),
+        }
+        if template.spec.metrics.is_empty() && template.spec.templates.is_empty() {
+            return Err(ApiError::BadRequest(
+                "spec.metrics: no metrics specified".into(),
+            ));
+        }
+        let existed = self.core.store.get_template(name).await?.is_some();
+        self.core.store.put_template(name, &template, "api").await?;
+        Ok(!existed)
+    }
+
+    pub async fn get_template(&self, name: &str) -> Result<AnalysisTemplate, ApiError> {
+        self.core
+            .store
+            .get_template(name)
+            .await?
+            .ok_or_else(|| ApiError::template_not_found(name))
+    }
+
+    pub async fn delete_template(&self, name: &str) -> Result<(), ApiError> {
+        if self.core.store.delete_template(name).await? {
+            Ok(())
+        } else {
+            Err(ApiError::template_not_found(name))
+        }
+    }
+
+    pub async fn list_templates(&self) -> Result<Vec<AnalysisTemplate>, ApiError> {
+        Ok(self.core.store.list_templates().await?)
+    }
+
+    /// A template and every template it references (`spec.templates[]`), each once, the named
+    /// one first. TODO(merge): this flattening belongs next to `args::build_run`.
+    pub async fn resolve_templates(&self, name: &str) -> Result<Vec<AnalysisTemplate>, ApiError> {
+        let mut out = Vec::new();
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![(name.to_string(), 0usize)];
+        while let Some((next, depth)) = stack.pop() {
+            if !seen.insert(next.clone()) {
+                continue;
+            }
+            if depth > MAX_TEMPLATE_DEPTH {
+                return Err(ApiError::BadRequest(format!(
+                    "spec.templates: references nest deeper than {MAX_TEMPLATE_DEPTH} at {next:?}"
+                )));
+            }
+            let t = self.get_template(&next).await?;
+            for r in t.spec.templates.iter().rev() {
+                stack.push((r.template_name.clone(), depth + 1));
+            }
+            out.push(t);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,482 @@
+//! The service's durable state: one SQLite file (WAL) in `--data-dir`.
+//!
+//! Writes go through one writer thread that groups whatever is queued into a single
+//! transaction (group commit) and acknowledges each write only after that transaction is
+//! committed, so a caller that awaits a write may report it: it survives `kill -9`. Each write
+//! runs in its own savepoint, so one failing write (a duplicate name) never sinks its batch.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use analysis_core::{AnalysisRun, AnalysisRunStatus, AnalysisTemplate, Measurement};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use tokio::sync::{mpsc, oneshot};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS runs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    name        TEXT NOT NULL UNIQUE,
+    spec        TEXT NOT NULL,   -- the AnalysisRun without its status, JSON
+    status      TEXT,            -- AnalysisRunStatus JSON; NULL before the first pass
+    phase       TEXT NOT NULL DEFAULT '',
+    completed   INTEGER NOT NULL DEFAULT 0,
+    next_due_ms INTEGER,         -- when the scheduler must wake the run; NULL when none
+    created_ms  INTEGER NOT NULL,
+    updated_ms  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_active ON runs (completed, next_due_ms);
+CREATE TABLE IF NOT EXISTS templates (
+    name       TEXT PRIMARY KEY,
+    body       TEXT NOT NULL,    -- the AnalysisTemplate, JSON
+    source     TEXT NOT NULL,    -- 'api' or 'dir'
+    updated_ms INTEGER NOT NULL
+);
+-- Every measurement a pass recorded, in order: the full history that status trimming drops.
+CREATE TABLE IF NOT EXISTS measurements (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id  INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    metric  TEXT NOT NULL,
+    phase   TEXT NOT NULL,
+    body    TEXT NOT NULL        -- the Measurement, JSON
+);
+CREATE INDEX IF NOT EXISTS measurements_run ON measurements (run_id, seq);
+";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("an AnalysisRun named \"{0}\" already exists")]
+    Duplicate(String),
+    #[error("store: {context}: {source}")]
+    Sqlite {
+        context: &'static str,
+        source: rusqlite::Error,
+    },
+    #[error("store: {context}: {source}")]
+    Json {
+        context: String,
+        source: serde_json::Error,
+    },
+    #[error("store: commit failed: {0}")]
+    Commit(String),
+    #[error("store: the writer has stopped")]
+    Closed,
+}
+
+fn sql(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    move |source| StoreError::Sqlite { context, source }
+}
+
+/// A run as stored: its row id (stable across renames and re-creations) and the run itself.
+#[derive(Clone, Debug)]
+pub struct StoredRun {
+    pub id: i64,
+    pub run: AnalysisRun,
+    pub completed: bool,
+}
+
+/// What one finished pass changed, written atomically.
+#[derive(Clone, Debug)]
+pub struct PassRecord {
+    pub id: i64,
+    pub status: Option<AnalysisRunStatus>,
+    pub completed: bool,
+    pub next_due: Option<DateTime<Utc>>,
+    pub measurements: Vec<(String, Measurement)>,
+}
+
+/// A write to run inside the batch's transaction; it answers with its acknowledgement.
+type Job = Box<dyn FnOnce(&Transaction<'_>) -> Ack + Send>;
+/// Tells the writer's caller whether the batch holding its write was committed.
+type Ack = Box<dyn FnOnce(Result<(), String>) + Send>;
+
+/// Handle to the store; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    writer: mpsc::UnboundedSender<Job>,
+    reader: Arc<Mutex<Connection>>,
+}
+
+fn open_conn(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(sql("open database"))?;
+    // NORMAL keeps every commit across a process crash (kill -9); FULL would add an fsync per
+    // batch for power loss at a large cost in throughput.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;",
+    )
+    .map_err(sql("set pragmas"))?;
+    Ok(conn)
+}
+
+impl Store {
+    /// Opens (creating if needed) `<dir>/augur.db` and starts the writer thread.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Sqlite {
+            context: "create data dir",
+            source: rusqlite::Error::InvalidPath(format!("{}: {e}", dir.display()).into()),
+        })?;
+        let path = dir.join("augur.db");
+        let mut write_conn = open_conn(&path)?;
+        write_conn
+            .execute_batch(SCHEMA)
+            .map_err(sql("create schema"))?;
+        let reader = open_conn(&path)?;
+        let (writer, mut jobs) = mpsc::unbounded_channel::<Job>();
+        std::thread::Builder::new()
+            .name("augur-store".into())
+            .spawn(move || {
+                while let Some(first) = jobs.blocking_recv() {
+                    let mut batch = vec![first];
+                    while batch.len() < 512 {
+                        match jobs.try_recv() {
+                            Ok(job) => batch.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    commit_batch(&mut write_conn, batch);
+                }
+            })
+            .map_err(|e| StoreError::Sqlite {
+                context: "start writer thread",
+                source: rusqlite::Error::InvalidPath(e.to_string().into()),
+            })?;
+        Ok(Store {
+            writer,
+            reader: Arc::new(Mutex::new(reader)),
+        })
+    }
+
+    /// Runs `f` in the writer's next transaction and waits until that transaction committed.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |txn| {
+            let result = match txn.execute_batch("SAVEPOINT job") {
+                Ok(()) => {
+                    let r = f(txn);
+                    let end = if r.is_ok() {
+                        "RELEASE job"
+                    } else {
+                        "ROLLBACK TO job; RELEASE job"
+                    };
+                    txn.execute_batch(end).map_err(sql("end savepoint")).and(r)
+                }
+                Err(e) => Err(sql("begin savepoint")(e)),
+            };
+            // Acknowledged only after the batch's COMMIT (see `commit_batch`).
+            let ack: Ack = Box::new(move |committed| {
+                let _ = tx.send(committed.map_err(StoreError::Commit).and(result));
+            });
+            ack
+        });
+        self.writer.send(job).map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Reads on the reader connection, off the async runtime.
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let reader = self.reader.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = reader.lock().unwrap_or_else(PoisonError::into_inner);
+            f(&conn)
+        })
+        .await
+        .map_err(|_| StoreError::Closed)?
+    }
+
+    /// Stores a new run; fails with [`StoreError::Duplicate`] when the name is taken.
+    pub async fn insert_run(&self, run: &AnalysisRun) -> Result<i64, StoreError> {
+        let name = run.metadata.name.clone().unwrap_or_default();
+        let spec = spec_json(run)?;
+        let status = status_json(run.status.as_ref())?;
+        let phase = phase_of(run.status.as_ref());
+        self.write(move |txn| {
+            let now = Utc::now().timestamp_millis();
+            let r = txn.execute(
+                "INSERT INTO runs (name, spec, status, phase, completed, next_due_ms, created_ms, updated_ms)
+                 VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5, ?5)",
+                params![name, spec, status, phase, now],
+            );
+            match r {
+                Ok(_) => Ok(txn.last_insert_rowid()),
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    Err(StoreError::Duplicate(name))
+                }
+                Err(e) => Err(sql("insert run")(e)),
+            }
+        })
+        .await
+    }
+
+    /// Commits one pass. `Ok(false)` when the run was deleted meanwhile (nothing written).
+    pub async fn save_pass(&self, rec: PassRecord) -> Result<bool, StoreError> {
+        let status = status_json(rec.status.as_ref())?;
+        let phase = phase_of(rec.status.as_ref());
+        let mut rows = Vec::with_capacity(rec.measurements.len());
+        for (metric, m) in &rec.measurements {
+            let body = serde_json::to_string(m).map_err(|source| StoreError::Json {
+                context: format!("encode measurement of {metric}"),
+                source,
+            })?;
+            rows.push((metric.clone(), m.phase.as_str(), body));
+        }
+        self.write(move |txn| {
+            let changed = txn
+                .execute(
+                    "UPDATE runs SET status = ?2, phase = ?3, completed = ?4, next_due_ms = ?5,
+                     updated_ms = ?6 WHERE id = ?1",
+                    params![
+                        rec.id,
+                        status,
+                        phase,
+                        rec.completed,
+                        rec.next_due.map(|t| t.timestamp_millis()),
+                        Utc::now().timestamp_millis()
+                    ],
+                )
+                .map_err(sql("update run"))?;
+            if changed == 0 {
+                return Ok(false);
+            }
+            let mut stmt = txn
+                .prepare_cached(
+                    "INSERT INTO measurements (run_id, metric, phase, body) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(sql("prepare measurement insert"))?;
+            for (metric, phase, body) in &rows {
+                stmt.execute(params![rec.id, metric, phase, body])
+                    .map_err(sql("insert measurement"))?;
+            }
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Replaces a run's spec (used to persist `spec.terminate` before acting on it).
+    pub async fn update_spec(&self, id: i64, run: &AnalysisRun) -> Result<bool, StoreError> {
+        let spec = spec_json(run)?;
+        self.write(move |txn| {
+            txn.execute(
+                "UPDATE runs SET spec = ?2, updated_ms = ?3 WHERE id = ?1",
+                params![id, spec, Utc::now().timestamp_millis()],
+            )
+            .map(|n| n > 0)
+            .map_err(sql("update spec"))
+        })
+        .await
+    }
+
+    /// Deletes a run and its measurement history; `false` when there was none.
+    pub async fn delete_run(&self, id: i64) -> Result<bool, StoreError> {
+        self.write(move |txn| {
+            txn.execute("DELETE FROM measurements WHERE run_id = ?1", params![id])
+                .map_err(sql("delete measurements"))?;
+            txn.execute("DELETE FROM runs WHERE id = ?1", params![id])
+                .map(|n| n > 0)
+                .map_err(sql("delete run"))
+        })
+        .await
+    }
+
+    /// Every run, in creation order. Rows that no longer decode are reported, not fatal.
+    pub async fn load_runs(&self) -> Result<(Vec<StoredRun>, Vec<StoreError>), StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn
+                .prepare("SELECT id, name, spec, status, completed FROM runs ORDER BY id")
+                .map_err(sql("prepare run scan"))?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, bool>(4)?,
+                    ))
+                })
+                .map_err(sql("scan runs"))?;
+            let (mut runs, mut bad) = (Vec::new(), Vec::new());
+            for row in rows {
+                let (id, name, spec, status, completed) = row.map_err(sql("read run row"))?;
+                match decode_run(&name, &spec, status.as_deref()) {
+                    Ok(run) => runs.push(StoredRun { id, run, completed }),
+                    Err(e) => bad.push(e),
+                }
+            }
+            Ok((runs, bad))
+        })
+        .await
+    }
+
+    /// A run's whole measurement history, oldest first: `(metric, measurement)`.
+    pub async fn measurements(&self, id: i64) -> Result<Vec<(String, Measurement)>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn
+                .prepare("SELECT metric, body FROM measurements WHERE run_id = ?1 ORDER BY seq")
+                .map_err(sql("prepare measurement scan"))?;
+            let rows = stmt
+                .query_map(params![id], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .map_err(sql("scan measurements"))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (metric, body) = row.map_err(sql("read measurement row"))?;
+                let m = serde_json::from_str(&body).map_err(|source| StoreError::Json {
+                    context: format!("decode measurement of run {id} metric {metric}"),
+                    source,
+                })?;
+                out.push((metric, m));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Stores a template under `name`, replacing any previous one.
+    pub async fn put_template(
+        &self,
+        name: &str,
+        template: &AnalysisTemplate,
+        source: &'static str,
+    ) -> Result<(), StoreError> {
+        let body = serde_json::to_string(template).map_err(|source| StoreError::Json {
+            context: format!("encode template {name}"),
+            source,
+        })?;
+        let name = name.to_string();
+        self.write(move |txn| {
+            txn.execute(
+                "INSERT INTO templates (name, body, source, updated_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (name) DO UPDATE SET body = ?2, source = ?3, updated_ms = ?4",
+                params![name, body, source, Utc::now().timestamp_millis()],
+            )
+            .map(|_| ())
+            .map_err(sql("put template"))
+        })
+        .await
+    }
+
+    pub async fn delete_template(&self, name: &str) -> Result<bool, StoreError> {
+        let name = name.to_string();
+        self.write(move |txn| {
+            txn.execute("DELETE FROM templates WHERE name = ?1", params![name])
+                .map(|n| n > 0)
+                .map_err(sql("delete template"))
+        })
+        .await
+    }
+
+    pub async fn get_template(&self, name: &str) -> Result<Option<AnalysisTemplate>, StoreError> {
+        let name = name.to_string();
+        self.read(move |conn| {
+            let body: Option<String> = conn
+                .query_row(
+                    "SELECT body FROM templates WHERE name = ?1",
+                    params![name],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(sql("get template"))?;
+            body.map(|b| decode_template(&name, &b)).transpose()
+        })
+        .await
+    }
+
+    /// Every template, by name.
+    pub async fn list_templates(&self) -> Result<Vec<AnalysisTemplate>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn
+                .prepare("SELECT name, body FROM templates ORDER BY name")
+                .map_err(sql("prepare template scan"))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .map_err(sql("scan templates"))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (name, body) = row.map_err(sql("read template row"))?;
+                match decode_template(&name, &body) {
+                    Ok(t) => out.push(t),
+                    Err(e) => tracing::error!(error = %e, "skipping undecodable template"),
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+}
+
+/// Runs a batch in one transaction, then acknowledges every job with the commit's outcome.
+fn commit_batch(conn: &mut Connection, batch: Vec<Job>) {
+    let mut acks = Vec::with_capacity(batch.len());
+    let outcome = match conn.transaction() {
+        Ok(txn) => {
+            acks.extend(batch.into_iter().map(|job| job(&txn)));
+            txn.commit().map_err(|e| e.to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    if let Err(e) = &outcome {
+        tracing::error!(error = %e, "store commit failed");
+    }
+    for ack in acks {
+        ack(outcome.clone());
+    }
+}
+
+fn spec_json(run: &AnalysisRun) -> Result<String, StoreError> {
+    let mut bare = run.clone();
+    bare.status = None;
+    serde_json::to_string(&bare).map_err(|source| StoreError::Json {
+        context: "encode run spec".into(),
+        source,
+    })
+}
+
+fn status_json(status: Option<&AnalysisRunStatus>) -> Result<Option<String>, StoreError> {
+    status
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|source| StoreError::Json {
+            context: "encode run status".into(),
+            source,
+        })
+}
+
+fn phase_of(status: Option<&AnalysisRunStatus>) -> &'static str {
+    status.and_then(|s| s.phase).map_or("", |p| p.as_str())
+}
+
+fn decode_run(name: &str, spec: &str, status: Option<&str>) -> Result<AnalysisRun, StoreError> {
+    let mut run: AnalysisRun = serde_json::from_str(spec).map_err(|source| StoreError::Json {
+        context: format!("decode spec of run {name}"),
+        source,
+    })?;
+    run.status = status
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|source| StoreError::Json {
+            context: format!("decode status of run {name}"),
+            source,
+        })?;
+    Ok(run)
+}
+
+fn decode_template(name: &str, body: &str) -> Result<AnalysisTemplate, StoreError> {
+    serde_json::from_str(body).map_err(|source| StoreError::Json {
+        context: format!("decode template {name}"),
+        source,
+    })
+}
+
+#[cfg(test)]
+#[path = "store_tests.rs"]
+mod tests;

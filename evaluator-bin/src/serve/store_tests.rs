@@ -1,0 +1,156 @@
+//! Store round trips against a real SQLite file.
+
+use super::*;
+use analysis_core::{Metric, MetricResult, Phase};
+
+fn run(name: &str) -> AnalysisRun {
+    let mut r = AnalysisRun::default();
+    r.metadata.name = Some(name.into());
+    r.spec.metrics.push(Metric {
+        name: "m".into(),
+        interval: Some("1s".into()),
+        ..Metric::default()
+    });
+    r
+}
+
+fn measurement(value: &str) -> Measurement {
+    Measurement {
+        phase: Phase::Successful,
+        message: String::new(),
+        started_at: Some(Utc::now()),
+        finished_at: Some(Utc::now()),
+        value: value.into(),
+        metadata: Default::default(),
+        resume_at: None,
+    }
+}
+
+#[tokio::test]
+async fn runs_passes_and_measurements_survive_reopening() -> Result<(), StoreError> {
+    let dir = tempfile::tempdir().map_err(|_| StoreError::Closed)?;
+    let store = Store::open(dir.path())?;
+    let id = store.insert_run(&run("a")).await?;
+    let mut status = AnalysisRunStatus {
+        phase: Some(Phase::Running),
+        ..AnalysisRunStatus::default()
+    };
+    status.metric_results.push(MetricResult::new("m"));
+    let saved = store
+        .save_pass(PassRecord {
+            id,
+            status: Some(status.clone()),
+            completed: false,
+            next_due: Some(Utc::now()),
+            measurements: vec![
+                ("m".into(), measurement("1")),
+                ("m".into(), measurement("2")),
+            ],
+        })
+        .await?;
+    assert!(saved);
+    drop(store);
+
+    let store = Store::open(dir.path())?;
+    let (runs, bad) = store.load_runs().await?;
+    assert!(bad.is_empty());
+    assert_eq!(runs.len(), 1);
+    let stored = runs.first().ok_or(StoreError::Closed)?;
+    assert_eq!((stored.id, stored.completed), (id, false));
+    assert_eq!(stored.run.status.as_ref(), Some(&status));
+    assert_eq!(stored.run.metadata.name.as_deref(), Some("a"));
+    let values: Vec<String> = store
+        .measurements(id)
+        .await?
+        .into_iter()
+        .map(|(_, m)| m.value)
+        .collect();
+    assert_eq!(values, vec!["1", "2"]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_duplicate_fails_alone_in_its_batch() -> Result<(), StoreError> {
+    let dir = tempfile::tempdir().map_err(|_| StoreError::Closed)?;
+    let store = Store::open(dir.path())?;
+    // Queued together, so the writer is likely to commit them in one transaction.
+    let (x1, x2, y) = (run("x"), run("x"), run("y"));
+    let (a, b, c) = tokio::join!(
+        store.insert_run(&x1),
+        store.insert_run(&x2),
+        store.insert_run(&y)
+    );
+    let dupes = [&a, &b]
+        .iter()
+        .filter(|r| matches!(r, Err(StoreError::Duplicate(n)) if n == "x"))
+        .count();
+    assert_eq!(dupes, 1);
+    assert!(c.is_ok());
+    let (runs, _) = store.load_runs().await?;
+    assert_eq!(runs.len(), 2);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_pass_of_a_deleted_run_writes_nothing() -> Result<(), StoreError> {
+    let dir = tempfile::tempdir().map_err(|_| StoreError::Closed)?;
+    let store = Store::open(dir.path())?;
+    let id = store.insert_run(&run("a")).await?;
+    assert!(store.delete_run(id).await?);
+    let saved = store
+        .save_pass(PassRecord {
+            id,
+            status: None,
+            completed: true,
+            next_due: None,
+            measurements: vec![("m".into(), measurement("1"))],
+        })
+        .await?;
+    assert!(!saved);
+    assert!(store.measurements(id).await?.is_empty());
+    assert!(!store.delete_run(id).await?);
+    Ok(())
+}
+
+#[tokio::test]
+async fn templates_round_trip_and_spec_updates_persist() -> Result<(), StoreError> {
+    let dir = tempfile::tempdir().map_err(|_| StoreError::Closed)?;
+    let store = Store::open(dir.path())?;
+    let mut t = AnalysisTemplate::default();
+    t.metadata.name = Some("t".into());
+    store.put_template("t", &t, "api").await?;
+    store.put_template("t", &t, "dir").await?;
+    assert_eq!(store.get_template("t").await?, Some(t.clone()));
+    assert_eq!(store.list_templates().await?.len(), 1);
+    assert!(store.delete_template("t").await?);
+    assert_eq!(store.get_template("t").await?, None);
+
+    let mut r = run("a");
+    let id = store.insert_run(&r).await?;
+    r.spec.terminate = true;
+    assert!(store.update_spec(id, &r).await?);
+    let (runs, _) = store.load_runs().await?;
+    assert!(runs.first().is_some_and(|s| s.run.spec.terminate));
+    Ok(())
+}
+
+#[tokio::test]
+async fn undecodable_rows_are_reported_not_fatal() -> Result<(), StoreError> {
+    let dir = tempfile::tempdir().map_err(|_| StoreError::Closed)?;
+    let store = Store::open(dir.path())?;
+    store.insert_run(&run("good")).await?;
+    let conn = Connection::open(dir.path().join("augur.db")).map_err(sql("open"))?;
+    conn.execute(
+        "INSERT INTO runs (name, spec, created_ms, updated_ms) VALUES ('bad', '{not json', 0, 0)",
+        [],
+    )
+    .map_err(sql("insert"))?;
+    let (runs, bad) = store.load_runs().await?;
+    assert_eq!(runs.len(), 1);
+    assert_eq!(bad.len(), 1);
+    assert!(
+        bad.iter()
+            .any(|e| e.to_string().contains("decode spec of run bad"))
+    );
+    Ok(())
+}
