@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+/// The one real-Prometheus harness, shared with the workspace tests crate.
+#[path = "../../../tests/support/prometheus.rs"]
 pub mod prometheus;
 
 use std::future::Future;
