@@ -17,6 +17,7 @@ pub mod engine;
 pub mod evaluate;
 pub mod expr;
 pub mod gojson;
+pub mod gostr;
 pub mod json;
 pub mod lint;
 pub mod load;

@@ -35,26 +35,7 @@ pub(crate) fn redact(url: &str) -> String {
     }
 }
 
-/// Go's `%q` for the strings we quote (URLs, header names): escapes `"`, `\` and controls.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub(crate) use analysis_core::gostr::go_quote;
 
 /// How the Go side read the JSON: `json.Unmarshal` (whole body) or `json.Decoder.Decode`
 /// (first value only); they word an empty or truncated input differently.

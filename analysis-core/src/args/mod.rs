@@ -12,10 +12,10 @@ use std::collections::HashMap;
 
 use crate::model::{Argument, Metric};
 
+use crate::gostr::go_quote_inner;
 pub use build::{
     RunRequest, build_run, build_run_from, flatten_templates, merge_args, resolve_template_refs,
 };
-pub use fasttemplate::{go_quote, go_quote_inner};
 
 /// A templating or argument-merging error; Display is Argo's exact text.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
