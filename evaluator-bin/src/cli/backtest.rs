@@ -5,12 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use analysis_core::model::time;
-use analysis_core::secrets::{DirSecrets, NoSecrets, SecretSource};
 use chrono::{DateTime, Utc};
 use providers::backtest::{self, BacktestOptions};
 use providers::{ProviderOptions, Providers};
 
-use super::common::{Output, exit_code, load_run, parse_arg};
+use super::common::{Output, block_on, exit_code, load_run, parse_arg, secret_source};
 use super::replay::{EXIT_INCOMPLETE, display_name, parse_time, print_text};
 use crate::plot::{self, PlotInput};
 
@@ -39,32 +38,13 @@ pub struct BacktestArgs {
 }
 
 pub fn main(a: BacktestArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("augur backtest: cannot start the runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match runtime.block_on(run(a)) {
-        Ok(code) => code,
-        Err(message) => {
-            eprintln!("augur backtest: {message}");
-            ExitCode::from(2)
-        }
-    }
+    block_on("backtest", run(a))
 }
 
 async fn run(a: BacktestArgs) -> Result<ExitCode, String> {
     let run = load_run(&a.template, &a.args)?;
     let providers = Providers::new(ProviderOptions::default()).map_err(|e| e.to_string())?;
-    let secrets: Box<dyn SecretSource> = match &a.secrets_dir {
-        Some(dir) => Box::new(DirSecrets::new(dir)),
-        None => Box::new(NoSecrets),
-    };
+    let secrets = secret_source(a.secrets_dir.as_deref());
     let options = BacktestOptions {
         from: a.from,
         to: a.to,

@@ -1,11 +1,43 @@
 //! Plumbing shared by the commands: `--arg NAME=VALUE`, loading a template into a run,
 //! output formats and Argo-phase exit codes.
 
+use std::future::Future;
 use std::path::Path;
 use std::process::ExitCode;
 
 use analysis_core::load::{self, Content};
 use analysis_core::model::{AnalysisRun, Argument, Phase};
+use analysis_core::secrets::{DirSecrets, NoSecrets, SecretSource};
+
+/// Runs an async command on a single-threaded runtime; an `Err` is printed as
+/// `augur <command>: <message>` and exits 2 (bad usage or input).
+pub fn block_on(command: &str, fut: impl Future<Output = Result<ExitCode, String>>) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("augur {command}: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(fut) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("augur {command}: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `--secrets-dir`: secrets mounted as `<dir>/<secret-name>/<key>`, or none at all.
+pub fn secret_source(dir: Option<&Path>) -> Box<dyn SecretSource> {
+    match dir {
+        Some(dir) => Box::new(DirSecrets::new(dir)),
+        None => Box::new(NoSecrets),
+    }
+}
 
 /// `--output text|json`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -74,6 +106,11 @@ pub fn load_run(path: &Path, args: &[Argument]) -> Result<AnalysisRun, String> {
             path.display()
         )),
         (_, 0) => {
+            // A single template names the run, as a Rollout's runs are named after theirs.
+            let name = match templates.as_slice() {
+                [only] => only.metadata.name.clone().unwrap_or(name),
+                _ => name,
+            };
             let refs: Vec<_> = templates.iter().collect();
             analysis_core::args::build_run(&name, &refs, args).map_err(|e| e.to_string())
         }

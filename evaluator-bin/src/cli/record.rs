@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use providers::recorded::RecordingWriter;
 
-use super::common::{Output, exit_code, parse_arg};
+use super::common::{Output, block_on, exit_code, parse_arg};
 use super::live::Progress;
 use super::run::{drive, setup};
 
@@ -31,23 +31,7 @@ pub struct RecordArgs {
 }
 
 pub fn main(a: RecordArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("augur record: cannot start the runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match runtime.block_on(run(a)) {
-        Ok(code) => code,
-        Err(message) => {
-            eprintln!("augur record: {message}");
-            ExitCode::from(2)
-        }
-    }
+    block_on("record", run(a))
 }
 
 async fn run(a: RecordArgs) -> Result<ExitCode, String> {

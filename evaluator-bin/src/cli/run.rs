@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use analysis_core::engine::RunEngine;
-use analysis_core::secrets::{DirSecrets, NoSecrets, SecretSource};
+use analysis_core::secrets::SecretSource;
 use providers::driver::{self, SystemClock};
 use providers::{ProviderOptions, Providers};
 
-use super::common::{Output, exit_code, load_run, parse_arg};
+use super::common::{Output, block_on, exit_code, load_run, parse_arg, secret_source};
 use super::live::Progress;
 
 #[derive(clap::Args)]
@@ -28,23 +28,7 @@ pub struct RunArgs {
 }
 
 pub fn main(a: RunArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("augur run: cannot start the runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match runtime.block_on(run(a)) {
-        Ok(code) => code,
-        Err(message) => {
-            eprintln!("augur run: {message}");
-            ExitCode::from(2)
-        }
-    }
+    block_on("run", run(a))
 }
 
 /// Everything a live run needs besides the engine: used by `run` and `record`.
@@ -62,10 +46,7 @@ pub fn setup(
 ) -> Result<LiveSetup, String> {
     let run = load_run(template, args)?;
     let providers = Providers::new(ProviderOptions::default()).map_err(|e| e.to_string())?;
-    let secrets: Box<dyn SecretSource> = match secrets_dir {
-        Some(dir) => Box::new(DirSecrets::new(dir)),
-        None => Box::new(NoSecrets),
-    };
+    let secrets = secret_source(secrets_dir);
     Ok(LiveSetup {
         engine: RunEngine::new(run),
         providers,
