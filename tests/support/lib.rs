@@ -1,8 +1,10 @@
-//! Shared helpers for the end-to-end tests: the replay scenarios under `fixtures/scenarios`
-//! and a real Prometheus with backfilled history.
+//! Shared helpers for the end-to-end tests: the replay scenarios under `fixtures/scenarios`,
+//! a real Prometheus (backfilled history or live scraping), and loopback stand-ins for the
+//! systems Augur measures.
 
 pub mod prometheus;
 pub mod scenarios;
+pub mod servers;
 
 use std::path::PathBuf;
 

@@ -52,17 +52,23 @@ pub fn binaries() -> Option<Binaries> {
 /// Starts Prometheus over `openmetrics` history, or returns `None` after printing "skipped"
 /// when the binaries are missing (panics instead under `CI=true`).
 pub fn start_or_skip(test: &str, openmetrics: &Path) -> Option<Prometheus> {
-    let Some(bins) = binaries() else {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{test}: prometheus/promtool not found (set PROMETHEUS_BIN) and CI=true");
-        }
-        eprintln!("{test}: skipped: prometheus/promtool not found (set PROMETHEUS_BIN)");
-        return None;
-    };
+    let bins = binaries_or_skip(test)?;
     match Prometheus::start(&bins, openmetrics) {
         Ok(p) => Some(p),
         Err(e) => panic!("{test}: {e}"),
     }
+}
+
+/// The binaries, or `None` after printing "skipped" (panics instead under `CI=true`).
+pub fn binaries_or_skip(test: &str) -> Option<Binaries> {
+    let bins = binaries();
+    if bins.is_none() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{test}: prometheus/promtool not found (set PROMETHEUS_BIN) and CI=true");
+        }
+        eprintln!("{test}: skipped: prometheus/promtool not found (set PROMETHEUS_BIN)");
+    }
+    bins
 }
 
 fn free_port() -> Result<u16, String> {
@@ -87,8 +93,22 @@ impl Prometheus {
                 String::from_utf8_lossy(&out.stderr)
             ));
         }
-        let config = dir.path().join("prometheus.yml");
-        std::fs::write(&config, "global: {}\nscrape_configs: []\n").map_err(|e| e.to_string())?;
+        Prometheus::serve(bins, dir, "global: {}\nscrape_configs: []\n")
+    }
+
+    /// Serves live data: scrapes `target` (`127.0.0.1:<port>`, path `/metrics`) every second.
+    pub fn start_scraping(bins: &Binaries, target: &str) -> Result<Prometheus, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let config = format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: ['{target}']\n"
+        );
+        Prometheus::serve(bins, dir, &config)
+    }
+
+    fn serve(bins: &Binaries, dir: tempfile::TempDir, config: &str) -> Result<Prometheus, String> {
+        let data = dir.path().join("data");
+        let config_path = dir.path().join("prometheus.yml");
+        std::fs::write(&config_path, config).map_err(|e| e.to_string())?;
         let mut last_error = String::new();
         // A port picked free can be taken before Prometheus binds it: try a few.
         for _ in 0..3 {
@@ -96,7 +116,7 @@ impl Prometheus {
             let log = std::fs::File::create(dir.path().join("prometheus.log"))
                 .map_err(|e| e.to_string())?;
             let child = Command::new(&bins.prometheus)
-                .arg(format!("--config.file={}", config.display()))
+                .arg(format!("--config.file={}", config_path.display()))
                 .arg(format!("--storage.tsdb.path={}", data.display()))
                 .arg("--storage.tsdb.retention.time=100y")
                 .arg(format!("--web.listen-address=127.0.0.1:{port}"))
