@@ -377,10 +377,7 @@ impl DocLint<'_> {
     fn condition(&mut self, i: usize, field: &str, cond: &str, kind: &str) {
         let path = format!("spec.metrics[{i}].{field}");
         let (shape, ty) = match kind {
-            "prometheus" => (
-                "a Prometheus vector ([]float64)",
-                Type::of(&Value::Floats(Vec::new().into())),
-            ),
+            "prometheus" => ("a Prometheus vector ([]float64)", Type::floats()),
             "skywalking" => (
                 "SkyWalking's GraphQL data (map)",
                 Type::of(&Value::Map(Default::default())),
@@ -388,19 +385,16 @@ impl DocLint<'_> {
             // A web result is whatever JSON the endpoint answers, unknown until it answers.
             _ => ("the provider's result", Type::Unknown),
         };
-        {
-            if let Err(e) = check_condition(cond, ty) {
-                let at = (e.line() as usize, e.column() as usize);
-                let pos = self.condition_pos(&path, Some(at));
-                let mut message = format!("{field} does not compile for {shape}: {e}");
-                if kind == "prometheus" && e.to_string().contains("[]float64") {
-                    message.push_str(
-                        " (a Prometheus query returns a vector even for one series: compare result[0], or use all(result, ...))",
-                    );
-                }
-                self.push(pos, Severity::Error, message);
-                return;
+        if let Err(e) = check_condition(cond, ty) {
+            let pos = self.condition_pos(&path, e.line() as usize, e.column() as usize);
+            let mut message = format!("{field} does not compile for {shape}: {e}");
+            if kind == "prometheus" && e.to_string().contains("[]float64") {
+                message.push_str(
+                    " (a Prometheus query returns a vector even for one series: compare result[0], or use all(result, ...))",
+                );
             }
+            self.push(pos, Severity::Error, message);
+            return;
         }
         if kind == "prometheus" && indexes_without_guard(cond) {
             self.push(
@@ -414,11 +408,8 @@ impl DocLint<'_> {
     }
 
     /// The position of a column inside a condition, when the YAML scalar maps one to one.
-    fn condition_pos(&self, path: &str, at: Option<(usize, usize)>) -> Option<Pos> {
+    fn condition_pos(&self, path: &str, line: usize, col: usize) -> Option<Pos> {
         let field = self.doc.positions.get(path)?;
-        let Some((line, col)) = at else {
-            return Some(field.value);
-        };
         let shift = match field.style {
             Some(Style::Plain) => 0,
             Some(Style::SingleQuoted | Style::DoubleQuoted) => 1,
