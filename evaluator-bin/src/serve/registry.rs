@@ -127,6 +127,18 @@ impl Registry {
         self.write().remove(name).map(|e| e.snap)
     }
 
+    /// Removes a run only if it is still the one with store id `id` (not a re-creation of the
+    /// same name); its watchers see their channel close.
+    pub fn remove_if_id(&self, name: &str, id: i64) -> bool {
+        let mut map = self.write();
+        if map.get(name).is_some_and(|e| e.snap.id == id) {
+            map.remove(name);
+            true
+        } else {
+            false
+        }
+    }
+
     /// Every run (optionally only those in `phase`), oldest first.
     pub fn list(&self, phase: Option<&str>) -> Vec<Arc<Snapshot>> {
         let mut out: Vec<_> = self

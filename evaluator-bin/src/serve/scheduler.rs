@@ -1,11 +1,15 @@
 //! One scheduler drives every active run through the one engine.
 //!
 //! A single task owns every idle [`RunEngine`] and a [`DueQueue`] of when each is next due;
-//! it sleeps until the earliest, then hands each due engine to a pass task that takes the
-//! provider permits, calls [`providers::driver::run_pass`], commits the result to the store
-//! and only then publishes it. The engine comes back with the pass's outcome and is queued
-//! again at [`RunEngine::next_pass_at`]. Nothing here decides what to measure or when: that
-//! is the engine's job, so the service behaves exactly like `augur run`.
+//! it sleeps until the earliest, then hands each due engine to a pass task that calls
+//! [`providers::driver::run_pass`] (the providers bound their own concurrency), commits the
+//! result to the store and only then publishes it. The engine comes back with the pass's
+//! outcome and is queued again at [`RunEngine::next_pass_at`]. Nothing here decides what to
+//! measure or when: that is the engine's job, so the service behaves exactly like `augur run`.
+//!
+//! Completed runs with a `spec.ttlStrategy` wait in a second queue until
+//! [`RunEngine::ttl_expires_at`], then are deleted from the store and from memory, as Argo's
+//! controller garbage-collects them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,7 +17,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use analysis_core::AnalysisRun;
-use analysis_core::engine::RunEngine;
+use analysis_core::engine::{RunEngine, ttl_expires_at};
 use chrono::Utc;
 use providers::driver::{SystemClock, run_pass};
 use tokio::sync::{mpsc, oneshot};
@@ -21,7 +25,6 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::core::Core;
-use super::limits::ProviderLimits;
 use super::queue::DueQueue;
 use super::registry::Snapshot;
 use super::store::PassRecord;
@@ -43,6 +46,11 @@ enum Command {
     },
     Remove {
         id: i64,
+    },
+    Expire {
+        id: i64,
+        name: String,
+        at_us: i64,
     },
     Shutdown {
         grace: Duration,
@@ -77,6 +85,15 @@ impl SchedulerHandle {
 
     pub fn remove(&self, id: i64) {
         let _ = self.tx.send(Command::Remove { id });
+    }
+
+    /// Deletes a completed run (loaded from the store) once its `ttlStrategy` expires; a run
+    /// without one is kept.
+    pub fn expire_later(&self, id: i64, run: &AnalysisRun) {
+        if let (Some(at), Some(name)) = (ttl_expires_at(run), run.metadata.name.clone()) {
+            let at_us = at.timestamp_micros();
+            let _ = self.tx.send(Command::Expire { id, name, at_us });
+        }
     }
 
     /// Starts no new passes, lets those in flight finish within `grace`, then stops. Returns
@@ -120,6 +137,9 @@ struct Scheduler {
     queue: DueQueue,
     tasks: JoinSet<Done>,
     task_runs: HashMap<tokio::task::Id, i64>,
+    /// Completed runs with a TTL, by when they expire, and their names.
+    expiry: DueQueue,
+    expiring: HashMap<i64, String>,
 }
 
 /// Starts the scheduler task.
@@ -131,6 +151,8 @@ pub fn spawn(core: Arc<Core>) -> SchedulerHandle {
         queue: DueQueue::default(),
         tasks: JoinSet::new(),
         task_runs: HashMap::new(),
+        expiry: DueQueue::default(),
+        expiring: HashMap::new(),
     };
     tokio::spawn(scheduler.run(rx));
     SchedulerHandle { tx }
@@ -148,7 +170,10 @@ fn instant_at(due_us: i64) -> Instant {
 impl Scheduler {
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Command>) {
         loop {
-            let next = self.queue.next_due();
+            let next = match (self.queue.next_due(), self.expiry.next_due()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             let deadline =
                 next.map_or_else(|| Instant::now() + Duration::from_secs(3600), instant_at);
             tokio::select! {
@@ -164,7 +189,10 @@ impl Scheduler {
                 Some(joined) = self.tasks.join_next_with_id(), if !self.tasks.is_empty() => {
                     self.joined(joined);
                 }
-                _ = tokio::time::sleep_until(deadline), if next.is_some() => self.dispatch(),
+                _ = tokio::time::sleep_until(deadline), if next.is_some() => {
+                    self.dispatch();
+                    self.expire();
+                }
             }
         }
     }
@@ -200,8 +228,37 @@ impl Scheduler {
             Command::Remove { id } => {
                 self.slots.remove(&id);
                 self.queue.cancel(id);
+                self.expiry.cancel(id);
+                self.expiring.remove(&id);
+            }
+            Command::Expire { id, name, at_us } => {
+                self.expiring.insert(id, name);
+                self.expiry.schedule(id, at_us);
             }
             Command::Shutdown { .. } => {}
+        }
+    }
+
+    /// Deletes every completed run whose TTL has expired: store first, then memory. A failed
+    /// delete is logged and left to the next start, which expires it again.
+    fn expire(&mut self) {
+        for (id, _) in self.expiry.pop_due(now_us()) {
+            let Some(name) = self.expiring.remove(&id) else {
+                continue;
+            };
+            let core = self.core.clone();
+            tokio::spawn(async move {
+                match core.store.delete_run(id).await {
+                    Ok(_) => {
+                        core.registry.remove_if_id(&name, id);
+                        core.metrics.forget_run(&name);
+                        tracing::info!(run = %name, "ttlStrategy expired; run deleted");
+                    }
+                    Err(e) => {
+                        tracing::error!(run = %name, error = %e, "could not delete an expired run");
+                    }
+                }
+            });
         }
     }
 
@@ -254,6 +311,11 @@ impl Scheduler {
                     let _ = w.send(());
                 }
                 self.slots.remove(&id);
+                let name = done.engine.run().metadata.name.clone();
+                if let (Some(at), Some(name)) = (done.engine.ttl_expires_at(), name) {
+                    self.expiring.insert(id, name);
+                    self.expiry.schedule(id, at.timestamp_micros());
+                }
             }
             Outcome::Committed {
                 completed: false,
@@ -298,8 +360,6 @@ impl Scheduler {
 /// One pass of one run: measure, commit, then publish.
 async fn pass(core: Arc<Core>, id: i64, mut engine: RunEngine, due_us: i64) -> Done {
     let backup = engine.clone();
-    let kinds = ProviderLimits::kinds(engine.run());
-    let permits = core.limits.acquire(&kinds).await;
     core.metrics
         .lag(due_us.saturating_sub(now_us()).saturating_neg() as f64 / 1e6);
     core.in_flight.fetch_add(1, Ordering::Relaxed);
@@ -312,7 +372,6 @@ async fn pass(core: Arc<Core>, id: i64, mut engine: RunEngine, due_us: i64) -> D
     )
     .await;
     core.in_flight.fetch_sub(1, Ordering::Relaxed);
-    drop(permits);
 
     let completed = engine.is_completed();
     let next_due_us = if completed {
