@@ -32,6 +32,14 @@ pub struct Snapshot {
     pub verdict: Bytes,
 }
 
+/// The verdict endpoint's body, rendered once per pass without building a JSON tree.
+#[derive(serde::Serialize)]
+struct VerdictBody<'a> {
+    phase: &'a str,
+    message: &'a str,
+    completed: bool,
+}
+
 impl Snapshot {
     pub fn new(id: i64, run: AnalysisRun, completed: bool, secrets: &dyn SecretSource) -> Snapshot {
         let values = redact::secret_values(&run, secrets);
@@ -41,12 +49,13 @@ impl Snapshot {
             .as_ref()
             .map(|s| analysis_core::secrets::mask(&s.message, &values))
             .unwrap_or_default();
-        let verdict = serde_json::json!({
-            // Argo leaves a run's phase empty until its first pass; readers get Pending.
-            "phase": phase.map_or("Pending", Phase::as_str),
-            "message": message,
-            "completed": completed,
-        });
+        // Argo leaves a run's phase empty until its first pass; readers get Pending.
+        let verdict = VerdictBody {
+            phase: phase.map_or("Pending", Phase::as_str),
+            message: &message,
+            completed,
+        };
+        let verdict = serde_json::to_vec(&verdict).unwrap_or_default();
         Snapshot {
             id,
             name: run.metadata.name.clone().unwrap_or_default(),
@@ -55,7 +64,7 @@ impl Snapshot {
             completed,
             run: Arc::new(run),
             secrets: values.into(),
-            verdict: Bytes::from(verdict.to_string()),
+            verdict: Bytes::from(verdict),
         }
     }
 

@@ -16,8 +16,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use analysis_core::AnalysisRun;
 use analysis_core::engine::{RunEngine, ttl_expires_at};
+use analysis_core::{AnalysisRun, Measurement};
 use chrono::Utc;
 use providers::driver::{SystemClock, run_pass};
 use tokio::sync::{mpsc, oneshot};
@@ -107,9 +107,15 @@ impl SchedulerHandle {
     }
 }
 
+/// Measurements of a pass whose commit failed. The engine has already advanced past them, so
+/// they are committed (and only then reported) before the run measures anything new: none is
+/// lost while the process lives, and none is taken twice.
+type Unsaved = Vec<(String, Measurement)>;
+
 struct Slot {
     /// `None` while a pass holds the engine.
     engine: Option<RunEngine>,
+    unsaved: Option<Unsaved>,
     /// Terminate arrived during a pass: apply it when the engine comes back.
     pending_terminate: bool,
     waiters: Vec<oneshot::Sender<()>>,
@@ -122,7 +128,7 @@ enum Outcome {
         idle: bool,
     },
     Deleted,
-    StoreFailed,
+    StoreFailed(Unsaved),
 }
 
 struct Done {
@@ -204,6 +210,7 @@ impl Scheduler {
                     id,
                     Slot {
                         engine: Some(RunEngine::new(*run)),
+                        unsaved: None,
                         pending_terminate: false,
                         waiters: Vec::new(),
                     },
@@ -265,12 +272,16 @@ impl Scheduler {
     /// Starts a pass for every run now due.
     fn dispatch(&mut self) {
         for (id, due_us) in self.queue.pop_due(now_us()) {
-            let Some(engine) = self.slots.get_mut(&id).and_then(|s| s.engine.take()) else {
+            let Some(slot) = self.slots.get_mut(&id) else {
                 continue;
             };
+            let Some(engine) = slot.engine.take() else {
+                continue;
+            };
+            let unsaved = slot.unsaved.take();
             let handle = self
                 .tasks
-                .spawn(pass(self.core.clone(), id, engine, due_us));
+                .spawn(pass(self.core.clone(), id, engine, due_us, unsaved));
             self.task_runs.insert(handle.id(), id);
         }
     }
@@ -299,8 +310,9 @@ impl Scheduler {
             Outcome::Deleted => {
                 self.slots.remove(&id);
             }
-            Outcome::StoreFailed => {
+            Outcome::StoreFailed(unsaved) => {
                 slot.engine = Some(done.engine);
+                slot.unsaved = Some(unsaved);
                 let retry = i64::try_from(STORE_RETRY.as_micros()).unwrap_or(i64::MAX);
                 self.queue.schedule(id, now_us().saturating_add(retry));
             }
@@ -357,21 +369,38 @@ impl Scheduler {
     }
 }
 
-/// One pass of one run: measure, commit, then publish.
-async fn pass(core: Arc<Core>, id: i64, mut engine: RunEngine, due_us: i64) -> Done {
-    let backup = engine.clone();
-    core.metrics
-        .lag(due_us.saturating_sub(now_us()).saturating_neg() as f64 / 1e6);
-    core.in_flight.fetch_add(1, Ordering::Relaxed);
-    let report = run_pass(
-        &mut engine,
-        &core.providers,
-        core.secrets.as_ref(),
-        &SystemClock,
-        None,
-    )
-    .await;
-    core.in_flight.fetch_sub(1, Ordering::Relaxed);
+/// One pass of one run: measure, commit, then publish. With `unsaved`, the previous pass's
+/// commit failed: commit that first and measure nothing new.
+async fn pass(
+    core: Arc<Core>,
+    id: i64,
+    mut engine: RunEngine,
+    due_us: i64,
+    unsaved: Option<Unsaved>,
+) -> Done {
+    let (measurements, changed) = match unsaved {
+        Some(unsaved) => (unsaved, true),
+        None => {
+            core.metrics
+                .lag(due_us.saturating_sub(now_us()).saturating_neg() as f64 / 1e6);
+            core.in_flight.fetch_add(1, Ordering::Relaxed);
+            let report = run_pass(
+                &mut engine,
+                &core.providers,
+                core.secrets.as_ref(),
+                &SystemClock,
+                None,
+            )
+            .await;
+            core.in_flight.fetch_sub(1, Ordering::Relaxed);
+            let measurements: Unsaved = report
+                .measurements
+                .into_iter()
+                .map(|r| (r.metric_name, r.measurement))
+                .collect();
+            (measurements, report.changed)
+        }
+    };
 
     let completed = engine.is_completed();
     let next_due_us = if completed {
@@ -382,7 +411,7 @@ async fn pass(core: Arc<Core>, id: i64, mut engine: RunEngine, due_us: i64) -> D
             .next_pass_at()
             .map(|t| t.timestamp_micros().saturating_add(1))
     };
-    let idle = report.measurements.is_empty() && !report.changed;
+    let idle = measurements.is_empty() && !changed;
     if idle && !completed {
         return Done {
             id,
@@ -396,14 +425,10 @@ async fn pass(core: Arc<Core>, id: i64, mut engine: RunEngine, due_us: i64) -> D
     }
     let record = PassRecord {
         id,
-        status: engine.run().status.clone(),
+        status: engine.run().status.as_ref(),
         completed,
         next_due: engine.next_pass_at().filter(|_| !completed),
-        measurements: report
-            .measurements
-            .iter()
-            .map(|r| (r.metric_name.clone(), r.measurement.clone()))
-            .collect(),
+        measurements: measurements.iter().map(|(n, m)| (n.as_str(), m)).collect(),
     };
     match core.store.save_pass(record).await {
         Ok(true) => {}
@@ -419,30 +444,29 @@ async fn pass(core: Arc<Core>, id: i64, mut engine: RunEngine, due_us: i64) -> D
             tracing::error!(run_id = id, error = %e, "could not commit a pass; retrying it");
             return Done {
                 id,
-                engine: backup,
-                outcome: Outcome::StoreFailed,
+                engine,
+                outcome: Outcome::StoreFailed(measurements),
             };
         }
     }
     // Committed: now it may be reported.
     let snap = Snapshot::new(id, engine.run().clone(), completed, core.secrets.as_ref());
-    for r in &report.measurements {
+    for (metric_name, m) in &measurements {
         let provider = engine
             .run()
             .spec
             .metrics
             .iter()
-            .find(|m| m.name == r.metric_name)
+            .find(|m| &m.name == metric_name)
             .and_then(|m| m.provider.kind())
             .unwrap_or("");
-        let m = &r.measurement;
         let seconds = m
             .started_at
             .zip(m.finished_at)
             .map(|(s, f)| (f - s).num_microseconds().unwrap_or(0) as f64 / 1e6);
         core.metrics.measurement(
             &snap.name,
-            &r.metric_name,
+            metric_name,
             provider,
             m.phase.as_str(),
             seconds,
