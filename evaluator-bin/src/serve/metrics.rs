@@ -149,13 +149,16 @@ impl Metrics {
         }
     }
 
-    /// How late a pass started after it was due.
-    pub fn lag(&self, seconds: f64) {
+    /// A pass started; `lag` is how late, for passes the queue woke (not the ones the engine
+    /// asked for at once, which run straight after the previous pass's commit).
+    pub fn pass_started(&self, lag: Option<f64>) {
         let mut g = self.lock();
         g.passes += 1;
-        g.lag
-            .get_or_insert_with(|| Histogram::new(LAG_BUCKETS))
-            .observe(seconds.max(0.0));
+        if let Some(seconds) = lag {
+            g.lag
+                .get_or_insert_with(|| Histogram::new(LAG_BUCKETS))
+                .observe(seconds.max(0.0));
+        }
     }
 
     pub fn store_error(&self) {
@@ -217,7 +220,7 @@ impl Metrics {
             );
         }
         out.push_str(
-            "# HELP augur_scheduler_lag_seconds How late passes started after they were due.\n",
+            "# HELP augur_scheduler_lag_seconds How late passes the queue woke started after they were due.\n",
         );
         out.push_str("# TYPE augur_scheduler_lag_seconds histogram\n");
         g.lag
@@ -246,7 +249,7 @@ mod tests {
         let m = Metrics::default();
         m.measurement("r\"1", "m", "web", "Successful", Some(0.02), "[0.5]");
         m.measurement("r\"1", "m", "web", "Failed", None, "not a number");
-        m.lag(0.003);
+        m.pass_started(Some(0.003));
         let runs = BTreeMap::from([("Running".to_string(), 2)]);
         let text = m.render(&runs, 1);
         assert!(text.contains("augur_analysis_runs{phase=\"Running\"} 2\n"));

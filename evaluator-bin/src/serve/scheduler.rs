@@ -369,8 +369,12 @@ impl Scheduler {
     }
 }
 
-/// One pass of one run: measure, commit, then publish. With `unsaved`, the previous pass's
-/// commit failed: commit that first and measure nothing new.
+/// How many passes the engine may ask for "at once" in a row before the run goes back to the
+/// queue (it asks after every change; the pass that follows almost never measures).
+const MAX_INLINE_PASSES: usize = 4;
+
+/// A run's turn: one pass, then the passes the engine wants at once (Argo re-reconciles after
+/// every status change), taken here rather than through the queue.
 async fn pass(
     core: Arc<Core>,
     id: i64,
@@ -378,14 +382,44 @@ async fn pass(
     due_us: i64,
     unsaved: Option<Unsaved>,
 ) -> Done {
+    let mut outcome = one_pass(&core, id, &mut engine, Some(due_us), unsaved).await;
+    for _ in 0..MAX_INLINE_PASSES {
+        match outcome {
+            Outcome::Committed {
+                completed: false,
+                next_due_us: Some(due),
+                idle: false,
+            } if due <= now_us() => {
+                outcome = one_pass(&core, id, &mut engine, None, None).await;
+            }
+            _ => break,
+        }
+    }
+    Done {
+        id,
+        engine,
+        outcome,
+    }
+}
+
+/// One pass of one run: measure, commit, then publish. With `unsaved`, the previous pass's
+/// commit failed: commit that first and measure nothing new. `due_us`, for passes the queue
+/// woke, is when the pass was due, for the lag histogram.
+async fn one_pass(
+    core: &Core,
+    id: i64,
+    engine: &mut RunEngine,
+    due_us: Option<i64>,
+    unsaved: Option<Unsaved>,
+) -> Outcome {
     let (measurements, changed) = match unsaved {
         Some(unsaved) => (unsaved, true),
         None => {
-            core.metrics
-                .lag(due_us.saturating_sub(now_us()).saturating_neg() as f64 / 1e6);
+            let lag = due_us.map(|due| now_us().saturating_sub(due) as f64 / 1e6);
+            core.metrics.pass_started(lag);
             core.in_flight.fetch_add(1, Ordering::Relaxed);
             let report = run_pass(
-                &mut engine,
+                engine,
                 &core.providers,
                 core.secrets.as_ref(),
                 &SystemClock,
@@ -413,14 +447,10 @@ async fn pass(
     };
     let idle = measurements.is_empty() && !changed;
     if idle && !completed {
-        return Done {
-            id,
-            engine,
-            outcome: Outcome::Committed {
-                completed,
-                next_due_us,
-                idle,
-            },
+        return Outcome::Committed {
+            completed,
+            next_due_us,
+            idle,
         };
     }
     let record = PassRecord {
@@ -433,20 +463,12 @@ async fn pass(
     match core.store.save_pass(record).await {
         Ok(true) => {}
         Ok(false) => {
-            return Done {
-                id,
-                engine,
-                outcome: Outcome::Deleted,
-            };
+            return Outcome::Deleted;
         }
         Err(e) => {
             core.metrics.store_error();
             tracing::error!(run_id = id, error = %e, "could not commit a pass; retrying it");
-            return Done {
-                id,
-                engine,
-                outcome: Outcome::StoreFailed(measurements),
-            };
+            return Outcome::StoreFailed(measurements);
         }
     }
     // Committed: now it may be reported.
@@ -482,13 +504,9 @@ async fn pass(
         tracing::info!(run = %snap.name, phase = snap.phase_str(), message = %snap.message, "run completed");
     }
     core.registry.publish(snap);
-    Done {
-        id,
-        engine,
-        outcome: Outcome::Committed {
-            completed,
-            next_due_us,
-            idle,
-        },
+    Outcome::Committed {
+        completed,
+        next_due_us,
+        idle,
     }
 }
