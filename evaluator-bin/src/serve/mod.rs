@@ -30,6 +30,12 @@ use providers::{ProviderOptions, Providers};
 use tokio::sync::watch;
 
 use self::core::Core;
+
+/// mimalloc instead of glibc's malloc: a pass allocates and frees many small objects across
+/// threads (workers and the store writer), where glibc spent a quarter of the service's CPU
+/// (BENCHMARKS.md). Declared here, it serves the whole `augur` binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use self::registry::Snapshot;
 use self::service::Service;
 use self::store::Store;
