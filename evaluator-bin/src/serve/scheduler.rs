@@ -26,8 +26,7 @@ use tokio::time::Instant;
 
 use super::core::Core;
 use super::queue::DueQueue;
-use super::registry::Snapshot;
-use super::store::PassRecord;
+use super::store::{EncodedStatus, PassRecord};
 
 /// How long to wait before retrying a pass whose commit failed.
 const STORE_RETRY: Duration = Duration::from_secs(1);
@@ -453,9 +452,17 @@ async fn one_pass(
             idle,
         };
     }
+    let status = match EncodedStatus::new(engine.run().status.as_ref()) {
+        Ok(s) => s,
+        Err(e) => {
+            core.metrics.store_error();
+            tracing::error!(run_id = id, error = %e, "could not encode a pass; retrying it");
+            return Outcome::StoreFailed(measurements);
+        }
+    };
     let record = PassRecord {
         id,
-        status: engine.run().status.as_ref(),
+        status: status.clone(),
         completed,
         next_due: engine.next_pass_at().filter(|_| !completed),
         measurements: measurements.iter().map(|(n, m)| (n.as_str(), m)).collect(),
@@ -471,8 +478,16 @@ async fn one_pass(
             return Outcome::StoreFailed(measurements);
         }
     }
-    // Committed: now it may be reported.
-    let snap = Snapshot::new(id, engine.run().clone(), completed, core.secrets.as_ref());
+    // Committed: now it may be reported (unless the run was deleted or replaced meanwhile).
+    let name = engine.run().metadata.name.as_deref().unwrap_or("");
+    let Some(prev) = core.registry.get(name).filter(|s| s.id == id) else {
+        return Outcome::Committed {
+            completed,
+            next_due_us,
+            idle,
+        };
+    };
+    let snap = prev.after_pass(engine.run(), status.json, completed, core.secrets.as_ref());
     for (metric_name, m) in &measurements {
         let provider = engine
             .run()

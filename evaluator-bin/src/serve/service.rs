@@ -268,7 +268,7 @@ impl Service {
         if snap.completed {
             return Ok(snap);
         }
-        let mut run = (*snap.run).clone();
+        let mut run = (*snap.spec).clone();
         run.spec.terminate = true;
         if !self.core.store.update_spec(snap.id, &run).await? {
             return Err(ApiError::run_not_found(name));

@@ -25,7 +25,9 @@ CREATE TABLE IF NOT EXISTS runs (
     created_ms  INTEGER NOT NULL,
     updated_ms  INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS runs_active ON runs (completed, next_due_ms);
+-- next_due_ms is informational: nothing queries by it, and an index on a column every pass
+-- rewrites costs two random page writes per pass (stores made before this drop it here).
+DROP INDEX IF EXISTS runs_active;
 CREATE TABLE IF NOT EXISTS templates (
     name       TEXT PRIMARY KEY,
     body       TEXT NOT NULL,    -- the AnalysisTemplate, JSON
@@ -75,12 +77,29 @@ pub struct StoredRun {
     pub completed: bool,
 }
 
-/// What one finished pass changed, written atomically. It borrows from the engine and the
-/// pass's report: everything is encoded before the write is queued, so nothing is cloned.
+/// A run status encoded once per pass: the store writes this JSON and the registry serves
+/// the same bytes, so a pass neither clones the status nor encodes it twice.
+#[derive(Clone, Debug, Default)]
+pub struct EncodedStatus {
+    pub json: Option<Arc<str>>,
+    pub phase: &'static str,
+}
+
+impl EncodedStatus {
+    pub fn new(status: Option<&AnalysisRunStatus>) -> Result<EncodedStatus, StoreError> {
+        Ok(EncodedStatus {
+            json: status_json(status)?.map(Arc::from),
+            phase: phase_of(status),
+        })
+    }
+}
+
+/// What one finished pass changed, written atomically. It borrows the pass's measurements:
+/// everything is encoded before the write is queued, so nothing is cloned.
 #[derive(Clone, Debug)]
 pub struct PassRecord<'a> {
     pub id: i64,
-    pub status: Option<&'a AnalysisRunStatus>,
+    pub status: EncodedStatus,
     pub completed: bool,
     pub next_due: Option<DateTime<Utc>>,
     pub measurements: Vec<(&'a str, &'a Measurement)>,
@@ -103,7 +122,7 @@ fn open_conn(path: &Path) -> Result<Connection, StoreError> {
     // NORMAL keeps every commit across a process crash (kill -9); FULL would add an fsync per
     // batch for power loss at a large cost in throughput.
     // The large page cache, memory-mapped reads and a 64 MiB WAL between checkpoints keep
-    // 10,000 status rewrites a second from turning into preads and fsyncs (see BENCHMARKS.md).
+    // 10,000 status rewrites a second from turning into preads and fsyncs (see benches/service_load.md).
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824;
@@ -222,8 +241,10 @@ impl Store {
 
     /// Commits one pass. `Ok(false)` when the run was deleted meanwhile (nothing written).
     pub async fn save_pass(&self, rec: PassRecord<'_>) -> Result<bool, StoreError> {
-        let status = status_json(rec.status)?;
-        let phase = phase_of(rec.status);
+        let EncodedStatus {
+            json: status,
+            phase,
+        } = rec.status;
         let mut rows = Vec::with_capacity(rec.measurements.len());
         for (metric, m) in &rec.measurements {
             let body = serde_json::to_string(m).map_err(|source| StoreError::Json {
@@ -243,7 +264,7 @@ impl Store {
                 .and_then(|mut stmt| {
                     stmt.execute(params![
                         id,
-                        status,
+                        status.as_deref(),
                         phase,
                         completed,
                         next_due,

@@ -40,7 +40,7 @@ async fn runs_passes_and_measurements_survive_reopening() -> Result<(), StoreErr
     let saved = store
         .save_pass(PassRecord {
             id,
-            status: Some(&status),
+            status: EncodedStatus::new(Some(&status))?,
             completed: false,
             next_due: Some(Utc::now()),
             measurements: vec![("m", &m1), ("m", &m2)],
@@ -99,7 +99,7 @@ async fn a_pass_of_a_deleted_run_writes_nothing() -> Result<(), StoreError> {
     let saved = store
         .save_pass(PassRecord {
             id,
-            status: None,
+            status: EncodedStatus::default(),
             completed: true,
             next_due: None,
             measurements: vec![("m", &m1)],

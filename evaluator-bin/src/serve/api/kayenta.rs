@@ -198,7 +198,7 @@ pub async fn status(
 ) -> Result<Json<Value>, ApiError> {
     let snap = svc.get_run(&id)?;
     let annotation = |k: &str, d: f64| {
-        snap.run
+        snap.spec
             .metadata
             .annotations
             .get(k)
@@ -207,9 +207,8 @@ pub async fn status(
     };
     let marginal = annotation(MARGINAL_ANNOTATION, DEFAULT_MARGINAL);
     let pass = annotation(PASS_ANNOTATION, DEFAULT_PASS);
-    let status = snap.run.status.as_ref();
-    let started = status.and_then(|s| s.started_at).map(|t| t.to_rfc3339());
-    let ended = status.and_then(|s| s.completed_at).map(|t| t.to_rfc3339());
+    let started = snap.started_at.map(|t| t.to_rfc3339());
+    let ended = snap.completed_at.map(|t| t.to_rfc3339());
     if !snap.completed {
         return Ok(Json(json!({
             "complete": false,
