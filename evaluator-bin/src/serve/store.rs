@@ -121,11 +121,12 @@ fn open_conn(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path).map_err(sql("open database"))?;
     // NORMAL keeps every commit across a process crash (kill -9); FULL would add an fsync per
     // batch for power loss at a large cost in throughput.
-    // The large page cache, memory-mapped reads and a 64 MiB WAL between checkpoints keep
-    // 10,000 status rewrites a second from turning into preads and fsyncs (see benches/service_load.md).
+    // Memory-mapped reads and a 64 MiB WAL between checkpoints keep 10,000 status rewrites a
+    // second from turning into preads and fsyncs; the page cache stays at its default size,
+    // as every savepoint walks it (see benches/service_load.md).
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
-         PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536; PRAGMA mmap_size = 1073741824;
+         PRAGMA busy_timeout = 5000; PRAGMA mmap_size = 1073741824;
          PRAGMA wal_autocheckpoint = 16384;",
     )
     .map_err(sql("set pragmas"))?;
