@@ -241,6 +241,69 @@ async fn bearer_token_guards_everything_but_health() -> TestResult {
     Ok(())
 }
 
+/// Flagger's webhook URL and Argo's `kayenta` address cannot carry headers: the same token
+/// works as `access_token` in the query and as a `/t/<token>/` prefix on every route.
+#[tokio::test]
+async fn token_in_the_query_or_a_path_prefix() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "s3cret/token\n")?;
+    let token_arg = token_file.to_string_lossy().to_string();
+    let augur = Augur::start(&dir.path().join("data"), &["--auth-token-file", &token_arg])?;
+    let c = client();
+    let put = c
+        .put(augur.url("/api/v1/analysistemplates/t"))
+        .bearer_auth("s3cret/token")
+        .json(&json!({"kind": "AnalysisTemplate", "metadata": {"name": "t"},
+            "spec": {"metrics": [{"name": "m", "provider": {"web": {"url": "http://127.0.0.1:9/"}}}]}}));
+    assert_eq!(send(put).await?.0, 201);
+
+    // (path, expected status): the token percent-encoded, as a URL must carry a '/'.
+    let cases = [
+        ("/canaryConfig?access_token=s3cret%2Ftoken", 200),
+        (
+            "/canaryConfig?application=x&access_token=s3cret%2Ftoken",
+            200,
+        ),
+        ("/canaryConfig?access_token=s3cret%2Ftoke", 401),
+        ("/canaryConfig?access_token=", 401),
+        ("/t/s3cret%2Ftoken/canaryConfig", 200),
+        ("/t/s3cret%2Ftoken/canaryConfig?application=x", 200),
+        ("/t/s3cret%2Ftoken/api/v1/analysistemplates/t", 200),
+        ("/t/s3cret%2Ftoken/api/v1/analysisruns/nope", 404),
+        ("/t/s3cret%2Ftoken/healthz", 200),
+        ("/t/wrong/canaryConfig", 401),
+        ("/t/wrong/healthz", 401),
+        ("/t/s3cret%2Ftoke/api/v1/analysisruns", 401),
+        ("/t/s3cret%2Ftoken/t/s3cret%2Ftoken/canaryConfig", 404),
+        ("/canaryConfig", 401),
+        ("/healthz", 200),
+        ("/readyz", 200),
+    ];
+    for (path, status) in cases {
+        let (got, body, text) = send(c.get(augur.url(path))).await?;
+        assert_eq!(got, status, "{path}: {text}");
+        if status == 401 {
+            assert!(message(&body).contains("bearer token"), "{path}: {text}");
+        }
+    }
+    let (s, body, _) = send(c.get(augur.url("/t/s3cret%2Ftoken/canaryConfig"))).await?;
+    assert_eq!((s, body[0]["id"].as_str()), (200, Some("t")));
+
+    // A Flagger webhook with the token in its URL reaches the evaluation (400: bad payload).
+    let hook = c
+        .post(augur.url("/flagger/v1/t?access_token=s3cret%2Ftoken"))
+        .body(r#"{"metadata": 5}"#);
+    let (s, body, _) = send(hook).await?;
+    assert_eq!(s, 400);
+    assert!(message(&body).starts_with("webhook payload: metadata"));
+    let hook = c
+        .post(augur.url("/flagger/v1/t?access_token=nope"))
+        .body(r#"{"metadata": 5}"#);
+    assert_eq!(send(hook).await?.0, 401);
+    Ok(())
+}
+
 #[tokio::test]
 async fn grpc_reports_bad_input_with_codes() -> TestResult {
     let dir = tempfile::tempdir()?;

@@ -229,7 +229,7 @@ pub(crate) fn parse_request_url(method: &str, raw: &str) -> Result<Url, String> 
 }
 
 /// The allow-list check: entries are `host` or `host:port`, compared case-insensitively.
-fn host_allowed(allow: Option<&[String]>, url: &Url) -> Result<(), String> {
+pub(crate) fn host_allowed(allow: Option<&[String]>, url: &Url) -> Result<(), String> {
     let Some(allow) = allow else {
         return Ok(());
     };

@@ -10,6 +10,7 @@ mod goerr;
 mod http;
 mod json_value;
 mod jsonpath;
+mod limit;
 mod oauth2;
 pub mod prometheus;
 pub mod recorded;
@@ -35,6 +36,9 @@ pub struct ProviderOptions {
     pub allow_hosts: Option<Vec<String>>,
     /// Prometheus address used when a metric has none (`ARGO_ROLLOUTS_PROMETHEUS_ADDRESS`).
     pub prometheus_default_address: Option<String>,
+    /// When set, at most this many measurements of one provider kind are in flight at once
+    /// across everything sharing the [`Providers`]; the rest wait (the service's backend guard).
+    pub max_in_flight_per_kind: Option<usize>,
 }
 
 impl Default for ProviderOptions {
@@ -43,8 +47,15 @@ impl Default for ProviderOptions {
             max_body_bytes: 10 * 1024 * 1024,
             allow_hosts: None,
             prometheus_default_address: std::env::var("ARGO_ROLLOUTS_PROMETHEUS_ADDRESS").ok(),
+            max_in_flight_per_kind: None,
         }
     }
+}
+
+/// Whether [`ProviderOptions::allow_hosts`] lets a metric reach `url`, by the rule every fetch
+/// applies, so a service can refuse a submitted metric up front instead of at its first fetch.
+pub fn host_allowed(allow: &[String], url: &url::Url) -> bool {
+    http::host_allowed(Some(allow), url).is_ok()
 }
 
 /// Every provider Augur has, keyed by manifest kind.
@@ -54,7 +65,8 @@ pub struct Providers {
 }
 
 impl Providers {
-    /// Builds the shared HTTP clients (one per TLS mode) and every provider on top of them.
+    /// Builds the shared HTTP clients (one per TLS mode) and every provider on top of them,
+    /// each behind its in-flight limit when the options set one.
     pub fn new(options: ProviderOptions) -> Result<Providers, ProviderError> {
         let http = Arc::new(http::Http::new(&options)?);
         let mut by_kind: BTreeMap<&'static str, Arc<dyn Provider>> = BTreeMap::new();
@@ -67,6 +79,11 @@ impl Providers {
             "skywalking",
             Arc::new(skywalking::SkyWalkingProvider::new(http)),
         );
+        if let Some(limit) = options.max_in_flight_per_kind {
+            for p in by_kind.values_mut() {
+                *p = Arc::new(limit::Limited::new(p.clone(), limit));
+            }
+        }
         Ok(Providers { by_kind })
     }
 

@@ -1,9 +1,10 @@
 //! `{{args.x}}` templating over whole metrics (semantics §2.1–2.2) and building runs from
 //! templates and caller args (§2.4), with Argo's exact error texts, because those texts end up
-//! in run messages users grep for.
+//! in run messages users grep for; and [`one_shot`] runs that decide on one measurement.
 
 mod build;
 mod fasttemplate;
+mod one_shot;
 
 #[cfg(test)]
 mod tests;
@@ -16,6 +17,7 @@ use crate::gostr::go_quote_inner;
 pub use build::{
     RunRequest, build_run, build_run_from, flatten_templates, merge_args, resolve_template_refs,
 };
+pub use one_shot::one_shot;
 
 /// A templating or argument-merging error; Display is Argo's exact text.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

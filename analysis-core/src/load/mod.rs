@@ -200,6 +200,16 @@ impl LoadError {
 
 /// Loads every document of a YAML or JSON text. `source` names it in errors and documents.
 pub fn load_str(text: &str, source: &str) -> Result<Vec<Document>, LoadError> {
+    load_str_as(text, source, None)
+}
+
+/// Like [`load_str`], but a document without `kind` is read as `default_kind` (an API body
+/// that can only be one kind, e.g. `AnalysisRun`), with the same positioned errors.
+pub fn load_str_as(
+    text: &str,
+    source: &str,
+    default_kind: Option<&str>,
+) -> Result<Vec<Document>, LoadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let raw = tree::parse_stream(text).map_err(|e| LoadError::Syntax {
         source_name: source.to_string(),
@@ -226,6 +236,7 @@ pub fn load_str(text: &str, source: &str) -> Result<Vec<Document>, LoadError> {
         let kind = root
             .get("kind")
             .and_then(|k| k.scalar_text())
+            .or(default_kind)
             .map(str::to_string);
         let mut positions = doc.positions;
         let content = match kind.as_deref() {

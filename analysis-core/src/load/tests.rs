@@ -305,3 +305,38 @@ proptest! {
         let _ = load_str(&text, "fuzz.yaml");
     }
 }
+
+#[test]
+fn a_default_kind_reads_kindless_bodies_with_positions() {
+    let body = "{\"metadata\": {\"name\": \"r\"},\n \"spec\": {\"metrics\": [{\"name\": \"m\", \"count\": [1]}]}}";
+    assert!(matches!(
+        load_str(body, "body").map(|d| d.into_iter().next().map(|d| d.content)),
+        Ok(Some(Content::Skipped { .. }))
+    ));
+    let err = load_str_as(body, "body", Some("AnalysisRun"))
+        .err()
+        .map(|e| (e.pos().map(|p| p.line), e.to_string()));
+    let (line, text) = err.unwrap_or_default();
+    assert_eq!(line, Some(2));
+    assert!(text.starts_with("body:2:"), "{text}");
+    assert!(text.contains("spec.metrics[0].count: "), "{text}");
+    let ok = load_str_as(
+        "metadata: {name: r}\nspec: {metrics: [{name: m}]}",
+        "b",
+        Some("AnalysisRun"),
+    )
+    .expect("loads");
+    assert_eq!(
+        ok.first()
+            .and_then(Document::run)
+            .map(|r| r.spec.metrics.len()),
+        Some(1)
+    );
+    let kinded = load_str_as(
+        "kind: Rollout\nmetadata: {name: r}",
+        "b",
+        Some("AnalysisRun"),
+    )
+    .expect("loads");
+    assert!(kinded.first().is_some_and(|d| d.run().is_none()));
+}

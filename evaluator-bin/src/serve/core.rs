@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use analysis_core::secrets::SecretSource;
 use providers::Providers;
 
-use super::limits::ProviderLimits;
 use super::metrics::Metrics;
 use super::registry::Registry;
 use super::store::Store;
@@ -15,7 +14,8 @@ pub struct Core {
     pub store: Store,
     pub providers: Providers,
     pub secrets: Arc<dyn SecretSource>,
-    pub limits: ProviderLimits,
+    /// `--allow-host`: where metrics submitted over the API may connect (`None`: anywhere).
+    pub allow_hosts: Option<Vec<String>>,
     pub metrics: Metrics,
     pub registry: Registry,
     /// Cleared on SIGTERM: no new runs or evaluations are accepted.
@@ -30,13 +30,13 @@ impl Core {
         store: Store,
         providers: Providers,
         secrets: Arc<dyn SecretSource>,
-        per_provider: usize,
+        allow_hosts: Option<Vec<String>>,
     ) -> Core {
         Core {
             store,
             providers,
             secrets,
-            limits: ProviderLimits::new(per_provider),
+            allow_hosts,
             metrics: Metrics::default(),
             registry: Registry::default(),
             accepting: AtomicBool::new(true),

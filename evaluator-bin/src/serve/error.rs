@@ -71,6 +71,14 @@ impl IntoResponse for ApiError {
             "message": self.to_string(),
         });
         let mut resp = (status, axum::Json(body)).into_response();
+        if matches!(self, ApiError::TooLarge(_)) {
+            // The body was not read, so the connection cannot carry another request; saying
+            // so keeps clients from reusing it (they would see it closed mid-request).
+            resp.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
         if matches!(self, ApiError::Unauthorized(_)) {
             resp.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

@@ -4,15 +4,15 @@
 
 use std::time::Duration;
 
+use analysis_core::args::one_shot;
 use analysis_core::engine::{Recorded, RunEngine};
 use analysis_core::evaluate::ExplainStep;
-use analysis_core::{AnalysisRun, AnalysisTemplate, Argument, IntOrString, Phase};
+use analysis_core::{AnalysisRun, Phase};
 use chrono::Utc;
 use providers::driver::{SystemClock, run_pass};
 use serde::Serialize;
 
 use super::error::ApiError;
-use super::limits::ProviderLimits;
 use super::redact;
 use super::service::{Service, validate_run};
 
@@ -45,40 +45,16 @@ impl Verdict {
     }
 }
 
-/// Rewrites a run so each metric takes exactly one measurement and that measurement decides
-/// it: no interval, count, delay or tolerance. TODO(merge): a library user would want this
-/// too (e.g. `augur evaluate`); it could live in analysis-core.
-pub fn one_shot(run: &mut AnalysisRun) {
-    for m in &mut run.spec.metrics {
-        m.interval = None;
-        m.count = None;
-        m.initial_delay = None;
-        m.failure_limit = None;
-        m.inconclusive_limit = None;
-        m.consecutive_success_limit = None;
-        m.consecutive_error_limit = Some(IntOrString::Int(0));
-    }
-}
-
 impl Service {
-    /// Builds a one-shot run from `templates` and `args`, and drives it to completion.
-    pub async fn evaluate(
-        &self,
-        templates: &[AnalysisTemplate],
-        args: &[Argument],
-    ) -> Result<Verdict, ApiError> {
+    /// Makes `run` one-shot ([`one_shot`]) and drives it to completion now; nothing is stored.
+    pub async fn evaluate(&self, mut run: AnalysisRun) -> Result<Verdict, ApiError> {
         if !self.core.accepting() {
             return Err(ApiError::Unavailable("the service is shutting down"));
         }
-        let refs: Vec<&AnalysisTemplate> = templates.iter().collect();
-        let mut run = analysis_core::args::build_run("evaluate", &refs, args)
-            .map_err(|e| ApiError::BadRequest(format!("args: {e}")))?;
         one_shot(&mut run);
-        validate_run(&run)?;
+        validate_run(&run, self.core.allow_hosts.as_deref())?;
 
         let mut engine = RunEngine::new(run);
-        let kinds = ProviderLimits::kinds(engine.run());
-        let _permits = self.core.limits.acquire(&kinds).await;
         let secrets = self.core.secrets.as_ref();
         let deadline =
             Utc::now() + chrono::Duration::from_std(EVALUATE_TIMEOUT).unwrap_or_default();
@@ -170,32 +146,5 @@ fn verdict(
         message: mask(&status.message),
         completed,
         metrics,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use analysis_core::Metric;
-
-    #[test]
-    fn one_shot_leaves_one_decisive_measurement() {
-        let mut run = AnalysisRun::default();
-        run.spec.metrics.push(Metric {
-            name: "m".into(),
-            interval: Some("1m".into()),
-            count: Some(IntOrString::Int(5)),
-            initial_delay: Some("30s".into()),
-            failure_limit: Some(IntOrString::Int(2)),
-            consecutive_success_limit: Some(IntOrString::Int(3)),
-            ..Metric::default()
-        });
-        one_shot(&mut run);
-        let m = &run.spec.metrics[0];
-        assert_eq!((m.interval.as_ref(), m.count.as_ref()), (None, None));
-        assert_eq!(m.initial_delay, None);
-        assert_eq!(m.failure_limit, None);
-        assert_eq!(m.consecutive_success_limit, None);
-        assert_eq!(m.consecutive_error_limit, Some(IntOrString::Int(0)));
     }
 }

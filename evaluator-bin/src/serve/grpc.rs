@@ -4,16 +4,15 @@
 use std::pin::Pin;
 use std::sync::Arc;
 
-use analysis_core::{AnalysisTemplate, Argument};
+use analysis_core::Argument;
 use futures::Stream;
 use tonic::{Request, Response, Status};
 
-use super::body::decode_text;
 use super::error::ApiError;
 use super::evaluate::Verdict as EvalVerdict;
 use super::http::Auth;
 use super::registry::Snapshot;
-use super::service::{CreateRun, Service};
+use super::service::{CreateRun, Service, TemplateSource};
 
 pub mod pb {
     tonic::include_proto!("augur.v1");
@@ -118,9 +117,7 @@ impl Analysis for Grpc {
     ) -> Result<Response<pb::Run>, Status> {
         self.authorize(&req)?;
         let create = match req.into_inner().source {
-            Some(pb::create_run_request::Source::Manifest(text)) => {
-                CreateRun::from_value(decode_text::<serde_json::Value>(&text, "manifest")?)?
-            }
+            Some(pb::create_run_request::Source::Manifest(text)) => CreateRun::parse(&text, false)?,
             Some(pb::create_run_request::Source::FromTemplate(t)) => CreateRun::FromTemplate {
                 name: t.name,
                 template: t.template_name,
@@ -172,14 +169,11 @@ impl Analysis for Grpc {
     ) -> Result<Response<pb::Verdict>, Status> {
         self.authorize(&req)?;
         let r = req.into_inner();
-        let templates: Vec<AnalysisTemplate> = match r.template {
-            Some(pb::evaluate_request::Template::Manifest(text)) => {
-                let value = decode_text::<serde_json::Value>(&text, "manifest")?;
-                vec![super::api::templates::template_from_value(value)?]
-            }
-            Some(pb::evaluate_request::Template::TemplateName(name)) => {
-                self.svc.resolve_templates(&name).await?
-            }
+        let source = match r.template {
+            Some(pb::evaluate_request::Template::Manifest(text)) => TemplateSource::Inline(
+                Box::new(super::api::templates::template_from_text(&text, false)?),
+            ),
+            Some(pb::evaluate_request::Template::TemplateName(name)) => TemplateSource::Named(name),
             None => {
                 return Err(ApiError::BadRequest(
                     "template: give a manifest or template_name".into(),
@@ -187,7 +181,11 @@ impl Analysis for Grpc {
                 .into());
             }
         };
-        let verdict = self.svc.evaluate(&templates, &args(r.args)).await?;
+        let run = self
+            .svc
+            .build_run("evaluate", source, &args(r.args))
+            .await?;
+        let verdict = self.svc.evaluate(run).await?;
         Ok(Response::new(verdict_message(verdict)))
     }
 

@@ -62,9 +62,11 @@ impl Histogram {
 
 #[derive(Default)]
 struct Inner {
-    measurements: BTreeMap<(String, String), u64>,
+    /// provider → phase → count; nested so a hit needs no key allocation.
+    measurements: BTreeMap<String, BTreeMap<String, u64>>,
     latency: BTreeMap<String, Histogram>,
-    last_value: BTreeMap<(String, String), f64>,
+    /// run → metric → value.
+    last_value: BTreeMap<String, BTreeMap<String, f64>>,
     lag: Option<Histogram>,
     store_errors: u64,
     passes: u64,
@@ -96,6 +98,22 @@ pub fn numeric_value(value: &str) -> Option<f64> {
     v.trim().parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
+/// The slot for `outer`/`inner`, allocating keys only the first time they are seen.
+fn slot<'a, T: Default>(
+    map: &'a mut BTreeMap<String, BTreeMap<String, T>>,
+    outer: &str,
+    inner: &str,
+) -> Option<&'a mut T> {
+    if !map.contains_key(outer) {
+        map.insert(outer.to_string(), BTreeMap::new());
+    }
+    let inner_map = map.get_mut(outer)?;
+    if !inner_map.contains_key(inner) {
+        inner_map.insert(inner.to_string(), T::default());
+    }
+    inner_map.get_mut(inner)
+}
+
 impl Metrics {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
@@ -111,29 +129,36 @@ impl Metrics {
         seconds: Option<f64>,
         value: &str,
     ) {
+        let value = numeric_value(value);
         let mut g = self.lock();
-        *g.measurements
-            .entry((provider.to_string(), phase.to_string()))
-            .or_default() += 1;
-        if let Some(s) = seconds {
-            g.latency
-                .entry(provider.to_string())
-                .or_insert_with(|| Histogram::new(LATENCY_BUCKETS))
-                .observe(s.max(0.0));
+        if let Some(n) = slot(&mut g.measurements, provider, phase) {
+            *n += 1;
         }
-        if let Some(v) = numeric_value(value) {
-            g.last_value
-                .insert((run.to_string(), metric.to_string()), v);
+        if let Some(s) = seconds {
+            match g.latency.get_mut(provider) {
+                Some(h) => h.observe(s.max(0.0)),
+                None => {
+                    let mut h = Histogram::new(LATENCY_BUCKETS);
+                    h.observe(s.max(0.0));
+                    g.latency.insert(provider.to_string(), h);
+                }
+            }
+        }
+        if let Some((v, last)) = value.zip(slot(&mut g.last_value, run, metric)) {
+            *last = v;
         }
     }
 
-    /// How late a pass started after it was due.
-    pub fn lag(&self, seconds: f64) {
+    /// A pass started; `lag` is how late, for passes the queue woke (not the ones the engine
+    /// asked for at once, which run straight after the previous pass's commit).
+    pub fn pass_started(&self, lag: Option<f64>) {
         let mut g = self.lock();
         g.passes += 1;
-        g.lag
-            .get_or_insert_with(|| Histogram::new(LAG_BUCKETS))
-            .observe(seconds.max(0.0));
+        if let Some(seconds) = lag {
+            g.lag
+                .get_or_insert_with(|| Histogram::new(LAG_BUCKETS))
+                .observe(seconds.max(0.0));
+        }
     }
 
     pub fn store_error(&self) {
@@ -142,7 +167,7 @@ impl Metrics {
 
     /// Forgets a deleted run's gauges.
     pub fn forget_run(&self, run: &str) {
-        self.lock().last_value.retain(|(r, _), _| r != run);
+        self.lock().last_value.remove(run);
     }
 
     /// The exposition text; `runs_by_phase` comes from the live registry.
@@ -158,7 +183,11 @@ impl Metrics {
             "# HELP augur_measurements_total Measurements taken, by provider and phase.\n",
         );
         out.push_str("# TYPE augur_measurements_total counter\n");
-        for ((provider, phase), n) in &g.measurements {
+        let counts = g
+            .measurements
+            .iter()
+            .flat_map(|(provider, m)| m.iter().map(move |(phase, n)| (provider, phase, n)));
+        for (provider, phase, n) in counts {
             let _ = writeln!(
                 out,
                 "augur_measurements_total{{provider=\"{}\",phase=\"{}\"}} {n}",
@@ -178,7 +207,11 @@ impl Metrics {
             "# HELP augur_metric_last_value The last numeric value measured, per run and metric.\n",
         );
         out.push_str("# TYPE augur_metric_last_value gauge\n");
-        for ((run, metric), v) in &g.last_value {
+        let last = g
+            .last_value
+            .iter()
+            .flat_map(|(run, m)| m.iter().map(move |(metric, v)| (run, metric, v)));
+        for (run, metric, v) in last {
             let _ = writeln!(
                 out,
                 "augur_metric_last_value{{run=\"{}\",metric=\"{}\"}} {v}",
@@ -187,7 +220,7 @@ impl Metrics {
             );
         }
         out.push_str(
-            "# HELP augur_scheduler_lag_seconds How late passes started after they were due.\n",
+            "# HELP augur_scheduler_lag_seconds How late passes the queue woke started after they were due.\n",
         );
         out.push_str("# TYPE augur_scheduler_lag_seconds histogram\n");
         g.lag
@@ -216,7 +249,7 @@ mod tests {
         let m = Metrics::default();
         m.measurement("r\"1", "m", "web", "Successful", Some(0.02), "[0.5]");
         m.measurement("r\"1", "m", "web", "Failed", None, "not a number");
-        m.lag(0.003);
+        m.pass_started(Some(0.003));
         let runs = BTreeMap::from([("Running".to_string(), 2)]);
         let text = m.render(&runs, 1);
         assert!(text.contains("augur_analysis_runs{phase=\"Running\"} 2\n"));

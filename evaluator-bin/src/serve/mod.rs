@@ -1,6 +1,7 @@
 //! `augur serve`: the evaluator service. Wires flags to the store, the providers, one
 //! scheduler and the HTTP and gRPC front ends; every module below does one of those things.
 
+mod allow;
 mod api;
 mod body;
 mod core;
@@ -8,13 +9,11 @@ mod error;
 mod evaluate;
 mod grpc;
 mod http;
-mod limits;
 mod metrics;
 mod queue;
 mod redact;
 mod registry;
 mod scheduler;
-mod secrets_dir;
 mod service;
 mod store;
 
@@ -25,11 +24,18 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use analysis_core::secrets::{NoSecrets, SecretSource};
+use analysis_core::load::{Content, load_file};
+use analysis_core::secrets::{DirSecrets, NoSecrets, SecretSource};
 use providers::{ProviderOptions, Providers};
 use tokio::sync::watch;
 
 use self::core::Core;
+
+/// mimalloc instead of glibc's malloc: a pass allocates and frees many small objects across
+/// threads (workers and the store writer), where glibc spent a quarter of the service's CPU
+/// (benches/service_load.md). Declared here, it serves the whole `augur` binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use self::registry::Snapshot;
 use self::service::Service;
 use self::store::Store;
@@ -51,8 +57,8 @@ pub struct ServeArgs {
     /// Secrets for `valueFrom.secretKeyRef`, laid out as `<dir>/<secret>/<key>`.
     #[arg(long)]
     secrets_dir: Option<PathBuf>,
-    /// Require `Authorization: Bearer <token>` (token read from this file) on everything but
-    /// /healthz and /readyz.
+    /// Require this token (read from the file) on everything but /healthz and /readyz: as
+    /// `Authorization: Bearer`, an `access_token` query parameter, or a `/t/<token>/` prefix.
     #[arg(long)]
     auth_token_file: Option<PathBuf>,
     /// Metrics may only connect to these hosts (repeatable); unset = anywhere.
@@ -61,7 +67,7 @@ pub struct ServeArgs {
     /// Largest request body (and gRPC message) accepted.
     #[arg(long, default_value_t = body::DEFAULT_MAX_BODY)]
     max_body_bytes: usize,
-    /// Passes that may use one provider kind at once.
+    /// Measurements of one provider kind in flight at once, across all runs (protects backends).
     #[arg(long, default_value_t = 256)]
     provider_concurrency: usize,
     /// On SIGTERM, how long in-flight measurements may take to finish (Go duration).
@@ -133,21 +139,19 @@ async fn load_templates(svc: &Service, dir: &Path) -> Result<usize, StartError> 
     let mut loaded = 0;
     for path in paths {
         let fail = |m: String| StartError::Msg(format!("{}: {m}", path.display()));
-        let text = std::fs::read_to_string(&path).map_err(|e| fail(e.to_string()))?;
-        let docs: Vec<serde_json::Value> = if path.extension().is_some_and(|x| x == "json") {
-            vec![serde_json::from_str(&text).map_err(|e| fail(e.to_string()))?]
-        } else {
-            serde_saphyr::from_multiple(&text).map_err(|e| fail(e.to_string()))?
-        };
-        for doc in docs.into_iter().filter(|d| !d.is_null()) {
-            let kind = doc.get("kind").and_then(|k| k.as_str()).unwrap_or("");
-            if kind != "AnalysisTemplate" && kind != "ClusterAnalysisTemplate" {
-                tracing::warn!(file = %path.display(), kind, "skipping a document that is not a template");
+        let docs = load_file(&path).map_err(|e| StartError::Msg(e.to_string()))?;
+        for doc in docs {
+            // A bare `metrics:` snippet has no kind and no name to serve it under.
+            let template = match doc.content {
+                Content::Template(t) if t.kind.is_some() => Some(t),
+                _ => None,
+            };
+            let Some(t) = template else {
+                tracing::warn!(file = %path.display(), line = doc.line, "skipping a document that is not a template");
                 continue;
-            }
-            let t = api::templates::template_from_value(doc).map_err(|e| fail(e.to_string()))?;
+            };
             let name = t.metadata.name.clone().unwrap_or_default();
-            svc.put_template(&name, t)
+            svc.put_template(&name, t, "dir")
                 .await
                 .map_err(|e| fail(e.to_string()))?;
             loaded += 1;
@@ -183,21 +187,18 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
             .transpose()?,
     );
     let store = Store::open(&args.data_dir)?;
+    let allow_hosts = (!args.allow_hosts.is_empty()).then(|| args.allow_hosts.clone());
     let providers = Providers::new(ProviderOptions {
-        allow_hosts: (!args.allow_hosts.is_empty()).then(|| args.allow_hosts.clone()),
+        allow_hosts: allow_hosts.clone(),
+        max_in_flight_per_kind: Some(args.provider_concurrency),
         ..ProviderOptions::default()
     })
     .map_err(|e| StartError::Msg(format!("providers: {e}")))?;
     let secrets: Arc<dyn SecretSource> = match &args.secrets_dir {
-        Some(dir) => Arc::new(secrets_dir::DirSecrets::new(dir.clone())),
+        Some(dir) => Arc::new(DirSecrets::new(dir.clone())),
         None => Arc::new(NoSecrets),
     };
-    let core = Arc::new(Core::new(
-        store,
-        providers,
-        secrets,
-        args.provider_concurrency,
-    ));
+    let core = Arc::new(Core::new(store, providers, secrets, allow_hosts));
     let scheduler = scheduler::spawn(core.clone());
     let svc = Arc::new(Service {
         core: core.clone(),
@@ -221,7 +222,9 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
             core.secrets.as_ref(),
         );
         core.registry.insert(snap);
-        if !stored.completed {
+        if stored.completed {
+            scheduler.expire_later(stored.id, &stored.run);
+        } else {
             scheduler.add(stored.id, stored.run);
             resumed += 1;
         }

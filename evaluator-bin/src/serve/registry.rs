@@ -2,15 +2,17 @@
 //!
 //! Readers (GET, the verdict endpoint, WatchRun) never touch SQLite: the scheduler publishes
 //! each pass here only after the store committed it. A snapshot pre-renders what the hot
-//! path serves (the verdict bytes) once per pass instead of once per request; the full masked
-//! run is rendered on demand, so 10,000 runs are not held twice over as JSON trees.
+//! path serves (the verdict bytes) once per pass instead of once per request, shares the
+//! run's spec between passes and keeps the status as the JSON the store wrote; the full masked
+//! run is rendered on demand, so a pass clones no run and 10,000 runs are not held twice.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use analysis_core::secrets::SecretSource;
-use analysis_core::{AnalysisRun, Phase};
+use analysis_core::{AnalysisRun, AnalysisRunStatus, Phase};
 use axum::body::Bytes;
+use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use super::redact;
@@ -24,44 +26,116 @@ pub struct Snapshot {
     /// The run message, masked.
     pub message: String,
     pub completed: bool,
-    /// The run as the engine holds it (unmasked; never serialize this to a client).
-    pub run: Arc<AnalysisRun>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    /// The run without its status (unmasked; never serialize this to a client). Shared by a
+    /// run's snapshots: only terminating changes it.
+    pub spec: Arc<AnalysisRun>,
+    /// The committed status as the store holds it (JSON, unmasked), parsed only on reads.
+    status: Option<Arc<str>>,
     /// The secret values the run's args resolve to, masked wherever the run is shown.
     pub secrets: Arc<[String]>,
     /// `{"phase", "message", "completed"}`, rendered.
     pub verdict: Bytes,
 }
 
+/// The verdict endpoint's body, rendered once per pass without building a JSON tree.
+#[derive(serde::Serialize)]
+struct VerdictBody<'a> {
+    phase: &'a str,
+    message: &'a str,
+    completed: bool,
+}
+
 impl Snapshot {
-    pub fn new(id: i64, run: AnalysisRun, completed: bool, secrets: &dyn SecretSource) -> Snapshot {
-        let values = redact::secret_values(&run, secrets);
-        let phase = run.status.as_ref().and_then(|s| s.phase);
-        let message = run
-            .status
+    /// A run as created or loaded from the store.
+    pub fn new(
+        id: i64,
+        mut run: AnalysisRun,
+        completed: bool,
+        secrets: &dyn SecretSource,
+    ) -> Snapshot {
+        let status = run.status.take();
+        let json = status
             .as_ref()
+            .and_then(|s| serde_json::to_string(s).ok())
+            .map(Arc::from);
+        Snapshot::build(id, Arc::new(run), status.as_ref(), json, completed, secrets)
+    }
+
+    /// The state a pass of `run` committed (`status` is what the store wrote). The spec is
+    /// `self`'s unless the pass changed it.
+    pub fn after_pass(
+        &self,
+        run: &AnalysisRun,
+        status: Option<Arc<str>>,
+        completed: bool,
+        secrets: &dyn SecretSource,
+    ) -> Snapshot {
+        let spec = if self.spec.spec.terminate == run.spec.terminate {
+            self.spec.clone()
+        } else {
+            let mut bare = run.clone();
+            bare.status = None;
+            Arc::new(bare)
+        };
+        Snapshot::build(
+            self.id,
+            spec,
+            run.status.as_ref(),
+            status,
+            completed,
+            secrets,
+        )
+    }
+
+    fn build(
+        id: i64,
+        spec: Arc<AnalysisRun>,
+        status: Option<&AnalysisRunStatus>,
+        status_json: Option<Arc<str>>,
+        completed: bool,
+        secrets: &dyn SecretSource,
+    ) -> Snapshot {
+        let values = redact::secret_values(&spec, secrets);
+        let phase = status.and_then(|s| s.phase);
+        let message = status
             .map(|s| analysis_core::secrets::mask(&s.message, &values))
             .unwrap_or_default();
-        let verdict = serde_json::json!({
-            // Argo leaves a run's phase empty until its first pass; readers get Pending.
-            "phase": phase.map_or("Pending", Phase::as_str),
-            "message": message,
-            "completed": completed,
-        });
+        // Argo leaves a run's phase empty until its first pass; readers get Pending.
+        let verdict = VerdictBody {
+            phase: phase.map_or("Pending", Phase::as_str),
+            message: &message,
+            completed,
+        };
+        let verdict = serde_json::to_vec(&verdict).unwrap_or_default();
         Snapshot {
             id,
-            name: run.metadata.name.clone().unwrap_or_default(),
+            name: spec.metadata.name.clone().unwrap_or_default(),
             phase,
             message,
             completed,
-            run: Arc::new(run),
+            started_at: status.and_then(|s| s.started_at),
+            completed_at: status.and_then(|s| s.completed_at),
+            spec,
+            status: status_json,
             secrets: values.into(),
-            verdict: Bytes::from(verdict.to_string()),
+            verdict: Bytes::from(verdict),
         }
     }
 
     /// The run as clients see it: Argo-shaped JSON with secrets masked.
     pub fn masked(&self) -> serde_json::Value {
-        redact::masked_json(&*self.run, &self.secrets)
+        let mut v = serde_json::to_value(&*self.spec).unwrap_or(serde_json::Value::Null);
+        let status = self
+            .status
+            .as_deref()
+            .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok());
+        if let (Some(o), Some(status)) = (v.as_object_mut(), status) {
+            o.insert("status".into(), status);
+        }
+        redact::mask_value(&mut v, &self.secrets);
+        v
     }
 
     /// The phase as the API reports it (`Pending` before the first pass).
@@ -125,6 +199,18 @@ impl Registry {
     /// Removes a run; its watchers see their channel close.
     pub fn remove(&self, name: &str) -> Option<Arc<Snapshot>> {
         self.write().remove(name).map(|e| e.snap)
+    }
+
+    /// Removes a run only if it is still the one with store id `id` (not a re-creation of the
+    /// same name); its watchers see their channel close.
+    pub fn remove_if_id(&self, name: &str, id: i64) -> bool {
+        let mut map = self.write();
+        if map.get(name).is_some_and(|e| e.snap.id == id) {
+            map.remove(name);
+            true
+        } else {
+            false
+        }
     }
 
     /// Every run (optionally only those in `phase`), oldest first.

@@ -1,20 +1,18 @@
 //! The service's operations, shared by the HTTP and gRPC front ends so both behave the same;
 //! handlers only translate requests and responses.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use analysis_core::args::{RunRequest, build_run_from, resolve_template_refs};
+use analysis_core::secrets::{NoSecrets, resolve_args};
 use analysis_core::{AnalysisRun, AnalysisTemplate, Argument, Phase};
 
 use super::core::Core;
 use super::error::ApiError;
 use super::registry::Snapshot;
 use super::scheduler::SchedulerHandle;
-
-/// How deep `spec.templates[]` references may nest.
-const MAX_TEMPLATE_DEPTH: usize = 16;
 
 pub struct Service {
     pub core: Arc<Core>,
@@ -34,6 +32,15 @@ pub enum CreateRun {
     },
 }
 
+/// Where a run's templates come from.
+#[derive(Debug)]
+pub enum TemplateSource {
+    /// A stored template, by name.
+    Named(String),
+    /// A template sent with the request; its `spec.templates` refer to stored ones.
+    Inline(Box<AnalysisTemplate>),
+}
+
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct FromTemplateBody {
@@ -50,8 +57,9 @@ pub struct NameRef {
 }
 
 impl CreateRun {
-    /// Reads either body shape `POST /api/v1/analysisruns` accepts.
-    pub fn from_value(value: serde_json::Value) -> Result<CreateRun, ApiError> {
+    /// Reads either body shape `POST /api/v1/analysisruns` accepts (also gRPC's manifest).
+    pub fn parse(text: &str, yaml: bool) -> Result<CreateRun, ApiError> {
+        let value = super::body::parse_document(text.as_bytes(), yaml)?;
         if !value.is_object() {
             return Err(ApiError::BadRequest(
                 "expected an AnalysisRun manifest or {\"name\", \"templateRef\", \"args\"}".into(),
@@ -72,7 +80,7 @@ impl CreateRun {
                 "kind: expected AnalysisRun, got {kind:?}"
             )));
         }
-        let run: AnalysisRun = super::body::decode(value, "AnalysisRun")?;
+        let run = super::body::load_run(text, yaml)?;
         Ok(CreateRun::Manifest(Box::new(run)))
     }
 }
@@ -116,8 +124,9 @@ fn generated_suffix() -> String {
 }
 
 /// Checks what can be checked before the first pass: metrics exist, and when every argument
-/// has a literal value, the templated metrics pass Argo's validation.
-pub fn validate_run(run: &AnalysisRun) -> Result<(), ApiError> {
+/// has a value (secrets take Argo's placeholder; nothing is read), the templated metrics pass
+/// Argo's validation and connect only to allowed hosts.
+pub fn validate_run(run: &AnalysisRun, allow_hosts: Option<&[String]>) -> Result<(), ApiError> {
     if run.spec.metrics.is_empty() {
         return Err(ApiError::BadRequest(
             "spec.metrics: no metrics specified".into(),
@@ -138,13 +147,15 @@ pub fn validate_run(run: &AnalysisRun) -> Result<(), ApiError> {
             )));
         }
     }
-    if run.spec.args.iter().all(|a| a.value.is_some()) {
-        let metrics = analysis_core::args::template_metrics(&run.spec.metrics, &run.spec.args)
+    let placeholders = resolve_args(&run.spec.args, &NoSecrets, true)
+        .map_err(|e| ApiError::BadRequest(format!("spec.args: {e}")))?;
+    if placeholders.args.iter().all(|a| a.value.is_some()) {
+        let metrics = analysis_core::args::template_metrics(&run.spec.metrics, &placeholders.args)
             .map_err(|e| ApiError::BadRequest(format!("spec: {e}")))?;
         analysis_core::validate::validate_metrics(&metrics)
             .map_err(|e| ApiError::BadRequest(format!("spec.{e}")))?;
     }
-    Ok(())
+    super::allow::check_hosts(allow_hosts, &run.spec.metrics, &run.spec.args)
 }
 
 impl Service {
@@ -172,18 +183,14 @@ impl Service {
                 args,
             } => {
                 check_name("name", &name)?;
-                let templates = self
-                    .resolve_templates(&template)
+                self.build_run(&name, TemplateSource::Named(template), &args)
                     .await
                     .map_err(|e| match e {
                         ApiError::NotFound(m) => {
                             ApiError::BadRequest(format!("templateRef.name: {m}"))
                         }
                         other => other,
-                    })?;
-                let refs: Vec<&AnalysisTemplate> = templates.iter().collect();
-                analysis_core::args::build_run(&name, &refs, &args)
-                    .map_err(|e| ApiError::BadRequest(format!("args: {e}")))?
+                    })?
             }
         };
         if run.metadata.name.as_deref().unwrap_or("").is_empty() {
@@ -205,7 +212,7 @@ impl Service {
         run.kind.get_or_insert_with(|| "AnalysisRun".into());
         // A submitted status is not trusted: every run starts from its first pass.
         run.status = None;
-        validate_run(&run)?;
+        validate_run(&run, self.core.allow_hosts.as_deref())?;
 
         if let Some(existing) = self.core.registry.get(&name) {
             return if existing_ok {
@@ -261,7 +268,7 @@ impl Service {
         if snap.completed {
             return Ok(snap);
         }
-        let mut run = (*snap.run).clone();
+        let mut run = (*snap.spec).clone();
         run.spec.terminate = true;
         if !self.core.store.update_spec(snap.id, &run).await? {
             return Err(ApiError::run_not_found(name));
@@ -303,10 +310,13 @@ impl Service {
         self.get_run(name)
     }
 
+    /// Stores a template; `source` is `api` or `dir` (`--templates`). Only templates sent over
+    /// the API are held to `--allow-host` here: the operator's own directory is trusted.
     pub async fn put_template(
         &self,
         name: &str,
         mut template: AnalysisTemplate,
+        source: &'static str,
     ) -> Result<bool, ApiError> {
         check_name("name", name)?;
         match template.metadata.name.as_deref() {
@@ -322,8 +332,18 @@ impl Service {
                 "spec.metrics: no metrics specified".into(),
             ));
         }
+        if source == "api" {
+            super::allow::check_hosts(
+                self.core.allow_hosts.as_deref(),
+                &template.spec.metrics,
+                &template.spec.args,
+            )?;
+        }
         let existed = self.core.store.get_template(name).await?.is_some();
-        self.core.store.put_template(name, &template, "api").await?;
+        self.core
+            .store
+            .put_template(name, &template, source)
+            .await?;
         Ok(!existed)
     }
 
@@ -347,27 +367,40 @@ impl Service {
         Ok(self.core.store.list_templates().await?)
     }
 
-    /// A template and every template it references (`spec.templates[]`), each once, the named
-    /// one first. TODO(merge): this flattening belongs next to `args::build_run`.
-    pub async fn resolve_templates(&self, name: &str) -> Result<Vec<AnalysisTemplate>, ApiError> {
-        let mut out = Vec::new();
-        let mut seen = BTreeSet::new();
-        let mut stack = vec![(name.to_string(), 0usize)];
-        while let Some((next, depth)) = stack.pop() {
-            if !seen.insert(next.clone()) {
-                continue;
-            }
-            if depth > MAX_TEMPLATE_DEPTH {
-                return Err(ApiError::BadRequest(format!(
-                    "spec.templates: references nest deeper than {MAX_TEMPLATE_DEPTH} at {next:?}"
-                )));
-            }
-            let t = self.get_template(&next).await?;
-            for r in t.spec.templates.iter().rev() {
-                stack.push((r.template_name.clone(), depth + 1));
-            }
-            out.push(t);
+    /// Builds a run from a template and every template it references (`spec.templates[]`),
+    /// resolved against the stored templates as Argo's controller does, with the caller's
+    /// args (those no template declares are dropped, per Argo). An unknown named template is
+    /// a 404; a bad reference or arg is a 400.
+    pub async fn build_run(
+        &self,
+        name: &str,
+        source: TemplateSource,
+        args: &[Argument],
+    ) -> Result<AnalysisRun, ApiError> {
+        let stored = self.list_templates().await?;
+        let root: &AnalysisTemplate = match &source {
+            TemplateSource::Named(n) => stored
+                .iter()
+                .find(|t| t.metadata.name.as_deref() == Some(n.as_str()))
+                .ok_or_else(|| ApiError::template_not_found(n))?,
+            TemplateSource::Inline(t) => t,
+        };
+        let (mut namespaced, mut cluster) = resolve_template_refs(&root.spec.templates, &stored)
+            .map_err(|e| ApiError::BadRequest(format!("spec.templates: {e}")))?;
+        let same =
+            |t: &&AnalysisTemplate| t.metadata.name == root.metadata.name && t.kind == root.kind;
+        namespaced.retain(|t| !same(t));
+        cluster.retain(|t| !same(t));
+        if root.kind.as_deref() == Some("ClusterAnalysisTemplate") {
+            cluster.insert(0, root);
+        } else {
+            namespaced.insert(0, root);
         }
-        Ok(out)
+        let request = RunRequest {
+            args,
+            ..RunRequest::default()
+        };
+        build_run_from(name, &namespaced, &cluster, request)
+            .map_err(|e| ApiError::BadRequest(format!("args: {e}")))
     }
 }

@@ -36,16 +36,14 @@ async fn runs_passes_and_measurements_survive_reopening() -> Result<(), StoreErr
         ..AnalysisRunStatus::default()
     };
     status.metric_results.push(MetricResult::new("m"));
+    let (m1, m2) = (measurement("1"), measurement("2"));
     let saved = store
         .save_pass(PassRecord {
             id,
-            status: Some(status.clone()),
+            status: EncodedStatus::new(Some(&status))?,
             completed: false,
             next_due: Some(Utc::now()),
-            measurements: vec![
-                ("m".into(), measurement("1")),
-                ("m".into(), measurement("2")),
-            ],
+            measurements: vec![("m", &m1), ("m", &m2)],
         })
         .await?;
     assert!(saved);
@@ -97,13 +95,14 @@ async fn a_pass_of_a_deleted_run_writes_nothing() -> Result<(), StoreError> {
     let store = Store::open(dir.path())?;
     let id = store.insert_run(&run("a")).await?;
     assert!(store.delete_run(id).await?);
+    let m1 = measurement("1");
     let saved = store
         .save_pass(PassRecord {
             id,
-            status: None,
+            status: EncodedStatus::default(),
             completed: true,
             next_due: None,
-            measurements: vec![("m".into(), measurement("1"))],
+            measurements: vec![("m", &m1)],
         })
         .await?;
     assert!(!saved);

@@ -4,7 +4,7 @@
 //! events, so the answer is 200 with the verdict when Successful, else 412 with the reason as
 //! plain text.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use analysis_core::Argument;
@@ -17,7 +17,7 @@ use serde::Deserialize;
 use crate::serve::body::{RawBody, decode};
 use crate::serve::error::ApiError;
 use crate::serve::evaluate::Verdict;
-use crate::serve::service::Service;
+use crate::serve::service::{Service, TemplateSource};
 
 /// Flagger's `CanaryWebhookPayload`.
 #[derive(Debug, Default, Deserialize)]
@@ -34,30 +34,27 @@ pub struct WebhookPayload {
     pub metadata: BTreeMap<String, String>,
 }
 
-/// The args for the templates' declared argument names: `metadata` entries, and `name`,
-/// `namespace`, `phase`, `checksum` from the payload when declared and not in `metadata`.
-/// Undeclared metadata (Flagger adds its own) is left out.
-pub fn webhook_args(declared: &BTreeSet<String>, p: &WebhookPayload) -> Vec<Argument> {
+/// The args a payload offers: `metadata` entries, and `name`, `namespace`, `phase`,
+/// `checksum` from the envelope when not empty and not in `metadata`. Building the run keeps
+/// only those the templates declare (Flagger adds metadata of its own).
+pub fn webhook_args(p: &WebhookPayload) -> Vec<Argument> {
     let envelope = [
         ("name", &p.name),
         ("namespace", &p.namespace),
         ("phase", &p.phase),
         ("checksum", &p.checksum),
     ];
-    declared
-        .iter()
-        .filter_map(|d| {
-            let value = p.metadata.get(d).cloned().or_else(|| {
-                envelope
-                    .iter()
-                    .find(|(k, v)| k == d && !v.is_empty())
-                    .map(|(_, v)| (*v).clone())
-            })?;
-            Some(Argument {
-                name: d.clone(),
-                value: Some(value),
-                value_from: None,
-            })
+    let mut values: BTreeMap<&str, &String> = envelope
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    values.extend(p.metadata.iter().map(|(k, v)| (k.as_str(), v)));
+    values
+        .into_iter()
+        .map(|(name, value)| Argument {
+            name: name.to_string(),
+            value: Some(value.clone()),
+            value_from: None,
         })
         .collect()
 }
@@ -83,13 +80,14 @@ pub async fn webhook(
     body: RawBody,
 ) -> Result<Response, ApiError> {
     let payload: WebhookPayload = decode(body.value()?, "webhook payload")?;
-    let templates = svc.resolve_templates(&template).await?;
-    let declared: BTreeSet<String> = templates
-        .iter()
-        .flat_map(|t| t.spec.args.iter().map(|a| a.name.clone()))
-        .collect();
-    let args = webhook_args(&declared, &payload);
-    let verdict = svc.evaluate(&templates, &args).await?;
+    let run = svc
+        .build_run(
+            "flagger",
+            TemplateSource::Named(template.clone()),
+            &webhook_args(&payload),
+        )
+        .await?;
+    let verdict = svc.evaluate(run).await?;
     tracing::info!(
         template = %template, canary = %payload.name, namespace = %payload.namespace,
         phase = %verdict.phase, "flagger webhook evaluated"
@@ -123,9 +121,22 @@ mod tests {
                 ("undeclared".to_string(), "x".to_string()),
             ]),
         };
-        let declared =
-            BTreeSet::from(["service", "namespace", "name", "missing"].map(String::from));
-        let args: Vec<(String, Option<String>)> = webhook_args(&declared, &p)
+        let declared = |name: &str, value: Option<&str>| Argument {
+            name: name.into(),
+            value: value.map(String::from),
+            value_from: None,
+        };
+        let mut template = analysis_core::AnalysisTemplate::default();
+        template.spec.args = vec![
+            declared("name", None),
+            declared("namespace", None),
+            declared("service", None),
+            declared("missing", Some("default")),
+        ];
+        let run = analysis_core::args::build_run("r", &[&template], &webhook_args(&p));
+        let args: Vec<(String, Option<String>)> = run
+            .map(|r| r.spec.args)
+            .unwrap_or_default()
             .into_iter()
             .map(|a| (a.name, a.value))
             .collect();
@@ -135,6 +146,7 @@ mod tests {
                 ("name".into(), Some("podinfo".into())),
                 ("namespace".into(), Some("override".into())),
                 ("service".into(), Some("podinfo-canary".into())),
+                ("missing".into(), Some("default".into())),
             ]
         );
     }

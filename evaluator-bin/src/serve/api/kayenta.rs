@@ -6,7 +6,7 @@
 //! `GET /canary/{id}` reports it with Kayenta's score: Successful → 100, Inconclusive → the
 //! marginal threshold, Failed and Error → 0.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use analysis_core::{Argument, Phase};
@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::serve::body::{RawBody, decode};
 use crate::serve::error::ApiError;
-use crate::serve::service::{CreateRun, Service};
+use crate::serve::service::{CreateRun, Service, TemplateSource};
 
 const PASS_ANNOTATION: &str = "augur.dev/kayenta-pass";
 const MARGINAL_ANNOTATION: &str = "augur.dev/kayenta-marginal";
@@ -140,24 +140,25 @@ pub async fn start(
     } else {
         decode(body.value()?, "CanaryExecutionRequest")?
     };
-    let templates = svc.resolve_templates(&config).await?;
-    let declared: BTreeSet<&str> = templates
-        .iter()
-        .flat_map(|t| t.spec.args.iter().map(|a| a.name.as_str()))
-        .collect();
-    let values = scope_values(&req);
-    let args: Vec<Argument> = values
+    // Every scope value is offered; building the run keeps those the templates declare.
+    let args: Vec<Argument> = scope_values(&req)
         .into_iter()
-        .filter(|(k, _)| declared.contains(k.as_str()))
         .map(|(name, value)| Argument {
             name,
             value: Some(value),
             value_from: None,
         })
         .collect();
-    let refs: Vec<&analysis_core::AnalysisTemplate> = templates.iter().collect();
-    let mut run = analysis_core::args::build_run("", &refs, &args)
-        .map_err(|e| ApiError::BadRequest(format!("scopes: {e}")))?;
+    let mut run = svc
+        .build_run("", TemplateSource::Named(config.clone()), &args)
+        .await
+        .map_err(|e| match e {
+            ApiError::BadRequest(m) => {
+                let m = m.strip_prefix("args: ").unwrap_or(&m);
+                ApiError::BadRequest(format!("scopes: {m}"))
+            }
+            other => other,
+        })?;
     run.metadata.name = None;
     run.metadata.generate_name = Some(format!("{}-", truncate(&config, 200)));
     let pass = req.thresholds.pass.unwrap_or(DEFAULT_PASS);
@@ -197,7 +198,7 @@ pub async fn status(
 ) -> Result<Json<Value>, ApiError> {
     let snap = svc.get_run(&id)?;
     let annotation = |k: &str, d: f64| {
-        snap.run
+        snap.spec
             .metadata
             .annotations
             .get(k)
@@ -206,9 +207,8 @@ pub async fn status(
     };
     let marginal = annotation(MARGINAL_ANNOTATION, DEFAULT_MARGINAL);
     let pass = annotation(PASS_ANNOTATION, DEFAULT_PASS);
-    let status = snap.run.status.as_ref();
-    let started = status.and_then(|s| s.started_at).map(|t| t.to_rfc3339());
-    let ended = status.and_then(|s| s.completed_at).map(|t| t.to_rfc3339());
+    let started = snap.started_at.map(|t| t.to_rfc3339());
+    let ended = snap.completed_at.map(|t| t.to_rfc3339());
     if !snap.completed {
         return Ok(Json(json!({
             "complete": false,

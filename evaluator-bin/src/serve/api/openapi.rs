@@ -23,7 +23,7 @@ fn name_param(name: &str) -> Value {
 
 pub fn document() -> Value {
     let common = json!({
-        "401": err("missing or wrong bearer token"),
+        "401": err("missing or wrong token (header, access_token or /t/{token}/ prefix)"),
         "413": err("request body over the limit (1 MiB by default)"),
     });
     let with = |mut responses: Value| {
@@ -39,10 +39,13 @@ pub fn document() -> Value {
         "info": {
             "title": "Augur evaluator service",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Runs Argo Rollouts AnalysisRuns and answers rollout controllers (Argo `web` and `kayenta` providers, Flagger webhooks, Spinnaker). Every route but /healthz and /readyz takes `Authorization: Bearer <token>` when the service has one. Secrets are shown as `*****`."
+            "description": "Runs Argo Rollouts AnalysisRuns and answers rollout controllers (Argo `web` and `kayenta` providers, Flagger webhooks, Spinnaker). When the service has a token, every route but /healthz and /readyz needs it, given one of three ways: `Authorization: Bearer <token>`; an `access_token` query parameter (RFC 6750 §2.3, for Flagger webhook URLs); or a `/t/{token}/` path prefix, under which every route below is mounted (for Argo's `kayenta` provider: `address: http://augur:8080/t/<token>`). A token in a URL is percent-encoded. Secrets are shown as `*****`."
         },
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "accessToken": {"type": "apiKey", "in": "query", "name": "access_token", "description": "RFC 6750 §2.3"}
+            },
             "schemas": {
                 "Status": {"type": "object", "properties": {
                     "kind": {"const": "Status"}, "status": {"const": "Failure"},
@@ -87,7 +90,7 @@ pub fn document() -> Value {
                             "classification": {"type": "string"}, "classificationReason": {"type": "string"}}}}}}}}}
             }
         },
-        "security": [{"bearer": []}],
+        "security": [{"bearer": []}, {"accessToken": []}],
         "paths": {
             "/api/v1/analysisruns": {
                 "post": {"summary": "Create a run from a manifest or a loaded template; it starts at once",
@@ -151,6 +154,13 @@ pub fn document() -> Value {
                 "get": {"summary": "Kayenta: execution {id}; score 100 (Successful), marginal (Inconclusive), 0 (Failed, Error)",
                     "responses": with(json!({"200": ok("status", "CanaryExecutionStatus"), "404": err("no such execution")}))}
             },
+            "/t/{token}/{route}": {
+                "parameters": [name_param("token"), {"name": "route", "in": "path", "required": true, "schema": {"type": "string"},
+                    "description": "any route of this document, e.g. canaryConfig or canary/{id}"}],
+                "summary": "Every route, with the token as a path prefix (Argo's kayenta provider sends no headers and no query of its own)",
+                "get": {"summary": "as GET /{route}", "security": [], "responses": with(json!({"200": {"description": "as the route"}}))},
+                "post": {"summary": "as POST /{route}", "security": [], "responses": with(json!({"200": {"description": "as the route"}}))}
+            },
             "/healthz": {"get": {"summary": "Alive", "security": [], "responses": {"200": {"description": "ok"}}}},
             "/readyz": {"get": {"summary": "Ready (503 before loading and while shutting down)", "security": [], "responses": {"200": {"description": "ok"}, "503": {"description": "not ready"}}}},
             "/metrics": {"get": {"summary": "Prometheus exposition", "responses": with(json!({"200": {"description": "text/plain; version=0.0.4"}}))}},
@@ -165,6 +175,6 @@ mod tests {
     fn documents_every_route() {
         let doc = super::document();
         let paths = doc["paths"].as_object().map(|p| p.len()).unwrap_or(0);
-        assert_eq!(paths, 15);
+        assert_eq!(paths, 16);
     }
 }

@@ -28,7 +28,7 @@ pub async fn create(
     Query(q): Query<CreateQuery>,
     body: RawBody,
 ) -> Result<Response, ApiError> {
-    let req = CreateRun::from_value(body.value()?)?;
+    let req = CreateRun::parse(body.text()?, body.yaml)?;
     let existing_ok = q.existing.as_deref() == Some("ok");
     let (snap, created) = svc.create_run(req, existing_ok).await?;
     let status = if created {

@@ -2,20 +2,20 @@
 
 use std::sync::Arc;
 
-use analysis_core::{AnalysisTemplate, Argument};
+use analysis_core::{AnalysisRun, AnalysisTemplate, Argument};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-use crate::serve::body::{RawBody, decode};
+use crate::serve::body::{RawBody, decode, load_template, parse_document};
 use crate::serve::error::ApiError;
 use crate::serve::evaluate::Verdict;
 use crate::serve::redact::masked_json;
-use crate::serve::service::{NameRef, Service};
+use crate::serve::service::{NameRef, Service, TemplateSource};
 
-/// Reads an AnalysisTemplate (or ClusterAnalysisTemplate) manifest.
-pub fn template_from_value(value: serde_json::Value) -> Result<AnalysisTemplate, ApiError> {
+/// Rejects a manifest of another kind before it is read as a template.
+fn check_kind(value: &serde_json::Value) -> Result<(), ApiError> {
     if let Some(kind) = value.get("kind").and_then(|k| k.as_str())
         && kind != "AnalysisTemplate"
         && kind != "ClusterAnalysisTemplate"
@@ -24,6 +24,19 @@ pub fn template_from_value(value: serde_json::Value) -> Result<AnalysisTemplate,
             "kind: expected AnalysisTemplate or ClusterAnalysisTemplate, got {kind:?}"
         )));
     }
+    Ok(())
+}
+
+/// Reads an AnalysisTemplate (or ClusterAnalysisTemplate) manifest sent as a whole body, with
+/// the loader's positioned errors.
+pub fn template_from_text(text: &str, yaml: bool) -> Result<AnalysisTemplate, ApiError> {
+    check_kind(&parse_document(text.as_bytes(), yaml)?)?;
+    load_template(text, yaml)
+}
+
+/// Reads a template nested in a request (`{"template": ...}`): field paths, no positions.
+pub fn template_from_value(value: serde_json::Value) -> Result<AnalysisTemplate, ApiError> {
+    check_kind(&value)?;
     decode(value, "AnalysisTemplate")
 }
 
@@ -53,8 +66,8 @@ pub async fn put(
     Path(name): Path<String>,
     body: RawBody,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let template = template_from_value(body.value()?)?;
-    let created = svc.put_template(&name, template).await?;
+    let template = template_from_text(body.text()?, body.yaml)?;
+    let created = svc.put_template(&name, template, "api").await?;
     let stored = svc.get_template(&name).await?;
     let status = if created {
         StatusCode::CREATED
@@ -83,36 +96,50 @@ struct EvaluateBody {
     args: Vec<Argument>,
 }
 
-/// The templates and args an evaluate request names: `{"templateRef": {"name"}, "args"}`,
+/// The template and args an evaluate request names: `{"templateRef": {"name"}, "args"}`,
 /// `{"template": <manifest>, "args"}`, or a bare AnalysisTemplate manifest.
-pub async fn evaluate_request(
-    svc: &Service,
-    value: serde_json::Value,
-) -> Result<(Vec<AnalysisTemplate>, Vec<Argument>), ApiError> {
+pub fn evaluate_request(
+    text: &str,
+    yaml: bool,
+) -> Result<(TemplateSource, Vec<Argument>), ApiError> {
+    let value = parse_document(text.as_bytes(), yaml)?;
     let wrapped = value.get("templateRef").is_some() || value.get("template").is_some();
     if !wrapped {
-        return Ok((vec![template_from_value(value)?], Vec::new()));
+        let t = template_from_text(text, yaml)?;
+        return Ok((TemplateSource::Inline(Box::new(t)), Vec::new()));
     }
     let body: EvaluateBody = decode(value, "request")?;
     match (body.template, body.template_ref) {
-        (Some(t), None) => Ok((vec![template_from_value(t)?], body.args)),
-        (None, Some(r)) => {
-            let templates = svc.resolve_templates(&r.name).await.map_err(|e| match e {
-                ApiError::NotFound(m) => ApiError::BadRequest(format!("templateRef.name: {m}")),
-                other => other,
-            })?;
-            Ok((templates, body.args))
-        }
+        (Some(t), None) => Ok((
+            TemplateSource::Inline(Box::new(template_from_value(t)?)),
+            body.args,
+        )),
+        (None, Some(r)) => Ok((TemplateSource::Named(r.name), body.args)),
         _ => Err(ApiError::BadRequest(
             "request: give exactly one of \"template\" and \"templateRef\"".into(),
         )),
     }
 }
 
+/// Builds the run an evaluation measures; an unknown `templateRef` is the request's fault.
+pub async fn evaluation_run(
+    svc: &Service,
+    source: TemplateSource,
+    args: &[Argument],
+) -> Result<AnalysisRun, ApiError> {
+    svc.build_run("evaluate", source, args)
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(m) => ApiError::BadRequest(format!("templateRef.name: {m}")),
+            other => other,
+        })
+}
+
 pub async fn evaluate(
     State(svc): State<Arc<Service>>,
     body: RawBody,
 ) -> Result<Json<Verdict>, ApiError> {
-    let (templates, args) = evaluate_request(&svc, body.value()?).await?;
-    Ok(Json(svc.evaluate(&templates, &args).await?))
+    let (source, args) = evaluate_request(body.text()?, body.yaml)?;
+    let run = evaluation_run(&svc, source, &args).await?;
+    Ok(Json(svc.evaluate(run).await?))
 }
