@@ -1,12 +1,12 @@
 //! Replay throughput: measurements per second through the real engine, from `result` lines
 //! (target >= 1,000,000/s on one core) and from raw Prometheus API `response` lines, parsed
 //! by the Prometheus provider (target >= 200,000/s). Each iteration validates the recording
-//! and replays it to exhaustion, as `augur replay` does.
-
-use std::hint::black_box;
+//! and replays it to exhaustion, as `augur replay` does. Timed in
+//! this thread's CPU time (the machine is shared).
 
 use analysis_core::model::AnalysisRun;
 use analysis_core::secrets::NoSecrets;
+use augur_benches::{load_average, time_cpu};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use providers::recorded::Recording;
 use providers::replay::{ReplayOptions, replay};
@@ -66,17 +66,20 @@ fn bench(c: &mut Criterion) {
     for (name, raw) in [("result_lines", false), ("prometheus_response_lines", true)] {
         let bytes: std::sync::Arc<[u8]> = recording(raw).into();
         group.bench_function(name, |b| {
-            b.iter(|| {
-                let rec = Recording::from_bytes("bench.jsonl", bytes.clone())
-                    .unwrap_or_else(|e| panic!("{e}"));
-                let report = replay(run(), &rec, &providers, &NoSecrets, &options)
-                    .unwrap_or_else(|e| panic!("{e}"));
-                assert_eq!(report.timeline_omitted, LINES);
-                black_box(report)
+            b.iter_custom(|iters| {
+                time_cpu(iters, || {
+                    let rec = Recording::from_bytes("bench.jsonl", bytes.clone())
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    let report = replay(run(), &rec, &providers, &NoSecrets, &options)
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    assert_eq!(report.timeline_omitted, LINES);
+                    report
+                })
             })
         });
     }
     group.finish();
+    eprintln!("load average: {}", load_average());
 }
 
 criterion_group!(benches, bench);

@@ -1,11 +1,25 @@
 //! Go `encoding/json` output, byte for byte: Argo stores a measurement's `value` this way, and
 //! users' dashboards and tests compare those strings.
 
+mod float;
+
+use std::fmt::Write as _;
+
 use crate::value::Value;
+
+pub use float::{write_float, write_plain_float};
 
 /// Formats a float as Go's `encoding/json` does: shortest round-trip digits, plain notation
 /// unless |x| < 1e-6 or |x| >= 1e21, exponent without leading zeros (`1e-7`, `1e+21`).
 pub fn format_float(f: f64) -> String {
+    let mut out = String::new();
+    write_float(&mut out, f);
+    out
+}
+
+/// [`format_float`] by way of `format!`: slower, kept as the reference the fast path is
+/// tested against and as its fallback.
+fn format_float_slow(f: f64) -> String {
     if f.is_nan() {
         return "NaN".to_string();
     }
@@ -30,22 +44,30 @@ pub fn format_float(f: f64) -> String {
 /// Writes a JSON string literal with Go's escaping (`<`, `>`, `&`, U+2028, U+2029 as `\uXXXX`).
 pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+    // Runs that need no escaping are copied whole; most strings are one run.
+    let mut run = 0;
+    for (i, c) in s.char_indices() {
+        let escape = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            '\u{8}' => "\\b",
+            '\u{c}' => "\\f",
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => "",
+            c if (c as u32) < 0x20 => "",
+            _ => continue,
+        };
+        out.push_str(s.get(run..i).unwrap_or_default());
+        run = i + c.len_utf8();
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push_str(escape);
         }
     }
+    out.push_str(s.get(run..).unwrap_or_default());
     out.push('"');
 }
 
@@ -53,8 +75,10 @@ pub(crate) fn write_value(out: &mut String, v: &Value) {
     match v {
         Value::Nil => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i) => out.push_str(&i.to_string()),
-        Value::Float(f) => out.push_str(&format_float(*f)),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) => write_float(out, *f),
         Value::String(s) => write_string(out, s),
         Value::Floats(fs) => {
             out.push('[');
@@ -62,7 +86,7 @@ pub(crate) fn write_value(out: &mut String, v: &Value) {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(&format_float(*f));
+                write_float(out, *f);
             }
             out.push(']');
         }
@@ -91,7 +115,9 @@ pub(crate) fn write_value(out: &mut String, v: &Value) {
         Value::Time(t) => {
             write_string(out, &t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
         }
-        Value::Duration(ns) => out.push_str(&ns.to_string()),
+        Value::Duration(ns) => {
+            let _ = write!(out, "{ns}");
+        }
     }
 }
 
@@ -116,6 +142,48 @@ mod tests {
         let mut s = String::new();
         write_string(&mut s, "a<b>&\"c\"\n");
         assert_eq!(s, r#""a\u003cb\u003e\u0026\"c\"\n""#);
+    }
+
+    #[test]
+    fn strings_escape_like_the_char_by_char_original() {
+        fn reference(s: &str) -> String {
+            let mut out = String::from('"');
+            for c in s.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    '\u{8}' => out.push_str("\\b"),
+                    '\u{c}' => out.push_str("\\f"),
+                    '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                        out.push_str(&format!("\\u{:04x}", c as u32));
+                    }
+                    c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+            out
+        }
+        let samples = [
+            "",
+            "plain",
+            "\u{1}\u{1f}\u{7f}é\u{2028}x\u{2029}<>&\"\\/\n\r\t\u{8}\u{c}",
+            "ünïcödé 😀 tail",
+            "<",
+        ];
+        for s in samples {
+            let mut ours = String::new();
+            write_string(&mut ours, s);
+            assert_eq!(ours, reference(s), "{s:?}");
+        }
+        proptest::proptest!(|(s in "\\PC*|[\\x00-\\x7f\u{2028}\u{2029}]*")| {
+            let mut ours = String::new();
+            write_string(&mut ours, &s);
+            proptest::prop_assert_eq!(ours, reference(&s));
+        });
     }
 
     #[test]

@@ -32,6 +32,11 @@ const MAX_DEPTH: usize = 128;
 
 /// Parses one JSON document (with non-finite numbers allowed) into a [`Value`].
 pub fn parse(text: &str, typing: Typing) -> Result<Value, JsonError> {
+    if typing == Typing::Prometheus
+        && let Some(floats) = float_array(text)
+    {
+        return Ok(floats);
+    }
     let mut p = Parser {
         src: text.as_bytes(),
         text,
@@ -64,6 +69,70 @@ pub fn as_prometheus(v: Value) -> Value {
         ),
         other => other,
     }
+}
+
+/// How many floats [`float_array`] collects before it needs the heap.
+const INLINE_FLOATS: usize = 16;
+
+/// The Prometheus fast path: a document that is an array of numbers, read straight into a
+/// float vector (one allocation, no per-item `Value`). `None` for anything else, including
+/// errors, which the general parser then reports; for accepted input the result is exactly
+/// `as_prometheus` of the general parse.
+fn float_array(text: &str) -> Option<Value> {
+    let mut p = Parser {
+        src: text.as_bytes(),
+        text,
+        pos: 0,
+    };
+    p.skip_ws();
+    if p.peek() != Some(b'[') {
+        return None;
+    }
+    p.pos += 1;
+    let mut inline = [0f64; INLINE_FLOATS];
+    let mut len = 0;
+    let mut spilled: Vec<f64> = Vec::new();
+    p.skip_ws();
+    if p.peek() == Some(b']') {
+        p.pos += 1;
+    } else {
+        loop {
+            p.skip_ws();
+            let Ok(Value::Float(f)) = p.value(1) else {
+                return None;
+            };
+            match inline.get_mut(len) {
+                Some(slot) if spilled.is_empty() => {
+                    *slot = f;
+                    len += 1;
+                }
+                _ => {
+                    if spilled.is_empty() {
+                        spilled.extend_from_slice(inline.get(..len)?);
+                    }
+                    spilled.push(f);
+                }
+            }
+            p.skip_ws();
+            match p.peek() {
+                Some(b',') => p.pos += 1,
+                Some(b']') => {
+                    p.pos += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    p.skip_ws();
+    if p.pos < p.src.len() {
+        return None;
+    }
+    Some(Value::Floats(if spilled.is_empty() {
+        Arc::from(inline.get(..len)?)
+    } else {
+        Arc::from(spilled)
+    }))
 }
 
 struct Parser<'a> {
@@ -343,6 +412,48 @@ mod tests {
             Ok(Value::List(_))
         ));
         assert!(matches!(parse("[1]", Typing::Json), Ok(Value::List(_))));
+    }
+
+    #[test]
+    fn float_arrays_take_the_fast_path_with_the_same_result() {
+        let long: Vec<String> = (0..40).map(|i| format!("{i}.5")).collect();
+        let long = format!("[{}]", long.join(","));
+        for text in [
+            "[]",
+            " [ ] ",
+            "[0.95]",
+            "[1, -2.5e3, NaN, +Inf, -Infinity]",
+            long.as_str(),
+            "[1, \"a\"]",
+            "[1, [2]]",
+            "[1,]",
+            "[1] x",
+            "{\"a\": [1]}",
+            "3",
+        ] {
+            let general = {
+                let mut p = Parser {
+                    src: text.as_bytes(),
+                    text,
+                    pos: 0,
+                };
+                p.skip_ws();
+                p.value(0).and_then(|v| {
+                    p.skip_ws();
+                    if p.pos < p.src.len() {
+                        Err(p.error("unexpected data after the JSON value"))
+                    } else {
+                        Ok(as_prometheus(v))
+                    }
+                })
+            };
+            assert_eq!(parse(text, Typing::Prometheus), general, "{text}");
+            if let Some(fast) = float_array(text) {
+                assert_eq!(Ok(fast), general, "{text}");
+            }
+        }
+        assert!(float_array(&long).is_some());
+        assert!(float_array("[1, \"a\"]").is_none());
     }
 
     #[test]

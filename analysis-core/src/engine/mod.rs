@@ -65,6 +65,7 @@ mod ttl;
 mod tests;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
@@ -83,8 +84,9 @@ use schedule::Task;
 pub struct MeasureRequest {
     pub metric_name: String,
     /// The metric templated with the real argument values (secrets included): hand it to the
-    /// provider, never show it.
-    pub metric: Metric,
+    /// provider, never show it. Shared with the engine, which templates once per secret
+    /// change, so a request costs no deep copy.
+    pub metric: Arc<Metric>,
 }
 
 /// What the driver got for a [`MeasureRequest`].
@@ -136,7 +138,7 @@ struct Templated {
     key: Vec<Option<String>>,
     /// Distinct non-empty secret values, masked in measurement messages.
     mask: Vec<String>,
-    metrics: Vec<Metric>,
+    metrics: Vec<Arc<Metric>>,
     /// Each metric's compiled conditions.
     conditions: Vec<Conditions>,
 }
@@ -255,7 +257,7 @@ impl RunEngine {
             .filter(|(task, _)| task.is_some())
             .map(|(_, (p, m))| MeasureRequest {
                 metric_name: p.name.clone(),
-                metric: m.clone(),
+                metric: Arc::clone(m),
             })
             .collect();
         self.pass = Some(Pass::Measuring { terminate });
@@ -390,6 +392,7 @@ impl RunEngine {
         }
         let metrics = crate::args::template_metrics(&self.run.spec.metrics, &resolved.args)
             .map_err(|e| e.to_string())?;
+        let metrics: Vec<Arc<Metric>> = metrics.into_iter().map(Arc::new).collect();
         let conditions = metrics
             .iter()
             .map(|m| {

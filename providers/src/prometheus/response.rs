@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
+use analysis_core::gojson::write_plain_float;
 use analysis_core::{ProviderError, ProviderOutput, Value};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -67,7 +68,7 @@ pub(crate) fn parse(status: u16, body: &str) -> Result<ProviderOutput, ProviderE
                 if i > 0 {
                     value.push(',');
                 }
-                value.push_str(&format_sample(*f));
+                write_plain_float(&mut value, *f);
             }
             value.push(']');
             ProviderOutput {
@@ -130,13 +131,9 @@ fn loose(body: &str) -> Result<Envelope<'static>, ProviderError> {
 
 /// Go's `SampleValue.String()`: shortest digits, never an exponent; `NaN`, `+Inf`, `-Inf`.
 pub(crate) fn format_sample(f: f64) -> String {
-    if f.is_nan() {
-        "NaN".into()
-    } else if f.is_infinite() {
-        if f > 0.0 { "+Inf" } else { "-Inf" }.into()
-    } else {
-        format!("{f}")
-    }
+    let mut out = String::new();
+    write_plain_float(&mut out, f);
+    out
 }
 
 fn unexpected_type(t: Option<&str>) -> String {

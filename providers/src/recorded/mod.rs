@@ -12,6 +12,7 @@
 mod scan;
 mod writer;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
@@ -42,7 +43,7 @@ pub enum Entry {
 pub struct Line {
     /// 1-based line number in the recording.
     pub number: usize,
-    pub metric: String,
+    pub metric: Arc<str>,
     pub at: Option<DateTime<Utc>>,
     pub entry: Entry,
 }
@@ -120,13 +121,17 @@ impl Recording {
         while let Some(line) = reader.next_line()? {
             let fields = scan::split_line(line.text).map_err(|m| rec.error(line.number, m))?;
             let parsed = check_fields(&fields).map_err(|m| rec.error(line.number, m))?;
-            let entry = rec
-                .index
-                .entry(parsed.metric)
-                .or_insert_with(|| MetricIndex {
-                    first_line: line.number,
-                    ..MetricIndex::default()
-                });
+            // Looked up before inserting: the name is allocated once per metric, not per line.
+            let entry = match rec.index.get_mut(parsed.metric.as_ref()) {
+                Some(entry) => entry,
+                None => rec
+                    .index
+                    .entry(parsed.metric.into_owned())
+                    .or_insert_with(|| MetricIndex {
+                        first_line: line.number,
+                        ..MetricIndex::default()
+                    }),
+            };
             entry.lines += 1;
             match parsed.at {
                 None => {
@@ -197,7 +202,7 @@ impl Recording {
     pub fn cursor(&self, metric: &str, typing: Typing) -> Result<Cursor, RecordingError> {
         Ok(Cursor {
             reader: self.reader()?,
-            metric: metric.to_string(),
+            metric: metric.into(),
             typing,
             name: self.name.clone(),
         })
@@ -289,7 +294,8 @@ impl LineReader {
 /// A streaming walk over one metric's lines, in file order.
 pub struct Cursor {
     reader: LineReader,
-    metric: String,
+    /// Shared with every [`Line`] it returns.
+    metric: Arc<str>,
     typing: Typing,
     name: String,
 }
@@ -306,10 +312,12 @@ impl Cursor {
                 message,
             };
             let fields = scan::split_line(raw.text).map_err(err)?;
-            if fields.metric.and_then(scan::decode_string).as_deref() != Some(metric.as_str()) {
+            if fields.metric.and_then(scan::decode_string).as_deref() != Some(&**metric) {
                 continue;
             }
-            return decode(&fields, raw.number, typing).map(Some).map_err(err);
+            return decode(&fields, raw.number, metric, typing)
+                .map(Some)
+                .map_err(err);
         }
         Ok(None)
     }
@@ -364,17 +372,17 @@ impl TimeCursor {
     }
 }
 
-struct Checked {
-    metric: String,
+struct Checked<'a> {
+    metric: Cow<'a, str>,
     at: Option<DateTime<Utc>>,
 }
 
 /// Validates a line's envelope: `metric`, `at`, exactly one of the three.
-fn check_envelope(f: &scan::RawFields<'_>) -> Result<Checked, String> {
+fn check_envelope<'a>(f: &scan::RawFields<'a>) -> Result<Checked<'a>, String> {
     let metric = match f.metric {
         None => return Err("missing \"metric\"".to_string()),
         Some(raw) => match scan::decode_string(raw) {
-            Some(m) if !m.is_empty() => m.into_owned(),
+            Some(m) if !m.is_empty() => m,
             _ => return Err("\"metric\" must be a non-empty string".to_string()),
         },
     };
@@ -407,7 +415,7 @@ fn check_envelope(f: &scan::RawFields<'_>) -> Result<Checked, String> {
 }
 
 /// [`check_envelope`] plus the `response` and `error` members: what opening a recording checks.
-fn check_fields(f: &scan::RawFields<'_>) -> Result<Checked, String> {
+fn check_fields<'a>(f: &scan::RawFields<'a>) -> Result<Checked<'a>, String> {
     let checked = check_envelope(f)?;
     if let Some(raw) = f.response {
         response(raw)?;
@@ -444,7 +452,13 @@ fn response(raw: &str) -> Result<RawResponse, String> {
     Ok(RawResponse { status, body })
 }
 
-fn decode(f: &scan::RawFields<'_>, number: usize, typing: Typing) -> Result<Line, String> {
+/// Decodes a line of `metric` (already matched by the cursor).
+fn decode(
+    f: &scan::RawFields<'_>,
+    number: usize,
+    metric: &Arc<str>,
+    typing: Typing,
+) -> Result<Line, String> {
     let checked = check_envelope(f)?;
     let entry = if let Some(raw) = f.result {
         Entry::Result(json::parse(raw, typing).map_err(|e| format!("\"result\": {e}"))?)
@@ -459,7 +473,7 @@ fn decode(f: &scan::RawFields<'_>, number: usize, typing: Typing) -> Result<Line
     };
     Ok(Line {
         number,
-        metric: checked.metric,
+        metric: Arc::clone(metric),
         at: checked.at,
         entry,
     })

@@ -99,11 +99,24 @@ impl VirtualRun {
         &self.engine
     }
 
+    /// Whether the next measurement still gets a timeline entry (see `timeline_limit`).
+    pub fn timeline_has_room(&self) -> bool {
+        self.timeline_limit.is_none_or(|l| self.timeline.len() < l)
+    }
+
+    /// Whether the run's status already has a result for `metric`.
+    pub fn has_result(&self, metric: &str) -> bool {
+        self.engine
+            .run()
+            .status
+            .as_ref()
+            .is_some_and(|s| s.metric_results.iter().any(|r| r.name == metric))
+    }
+
     /// Starts a pass at the virtual now.
     pub fn begin_pass(&mut self, secrets: &dyn SecretSource) -> Vec<MeasureRequest> {
         // Explanations cost more than the rest of a measurement: only for kept entries.
-        let room = self.timeline_limit.is_none_or(|l| self.timeline.len() < l);
-        self.engine.set_explain(room);
+        self.engine.set_explain(self.timeline_has_room());
         let requests = self.engine.begin_pass(self.now, secrets);
         for r in &requests {
             if !self.metrics.iter().any(|m| m.name == r.metric_name) {

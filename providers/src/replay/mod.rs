@@ -133,11 +133,14 @@ pub fn replay(
     };
     let mut vr = VirtualRun::new(run, start, options.timeline_limit);
     let mut exhausted = Vec::new();
+    let mut lines = BTreeMap::new();
     loop {
         let now = vr.now();
         let requests = vr.begin_pass(secrets);
         let mut outcomes = Vec::with_capacity(requests.len());
-        let mut lines = BTreeMap::new();
+        // Line numbers only matter to timeline entries; past the limit none are kept.
+        let keep_lines = vr.timeline_has_room();
+        lines.clear();
         for request in requests {
             let Some(line) = sources.take(&request.metric, now)? else {
                 exhausted.push(request.metric_name);
@@ -149,9 +152,17 @@ pub fn replay(
                 Entry::Response(raw) => provider.parse(&request.metric, &raw),
                 Entry::Error(message) => Err(ProviderError::new(message)),
             };
-            lines.insert(request.metric_name.clone(), line.number);
+            if keep_lines {
+                lines.insert(request.metric_name.clone(), line.number);
+            }
+            // The engine stores metric metadata only when it creates the metric's result.
+            let metric_metadata = if vr.has_result(&request.metric_name) {
+                BTreeMap::new()
+            } else {
+                metadata.clone()
+            };
             outcomes.push(MeasureOutcome {
-                metric_metadata: metadata,
+                metric_metadata,
                 metric_name: request.metric_name,
                 started_at: now,
                 finished_at: now,
@@ -216,15 +227,21 @@ struct Sources<'a> {
 }
 
 impl Sources<'_> {
-    fn provider(&mut self, providers: &Providers, metric: &Metric) -> ProviderAndMetadata {
-        if let Some((p, m)) = self.providers.get(&metric.name) {
-            return (p.clone(), m.clone());
+    fn provider(
+        &mut self,
+        providers: &Providers,
+        metric: &Metric,
+    ) -> (Arc<dyn Provider>, &BTreeMap<String, String>) {
+        static NO_METADATA: BTreeMap<String, String> = BTreeMap::new();
+        if !self.providers.contains_key(&metric.name) {
+            let p = providers.for_metric(metric);
+            let m = p.metric_metadata(metric);
+            self.providers.insert(metric.name.clone(), (p, m));
         }
-        let p = providers.for_metric(metric);
-        let m = p.metric_metadata(metric);
-        self.providers
-            .insert(metric.name.clone(), (p.clone(), m.clone()));
-        (p, m)
+        match self.providers.get(&metric.name) {
+            Some((p, m)) => (p.clone(), m),
+            None => (providers.for_metric(metric), &NO_METADATA),
+        }
     }
 
     /// The line for a measurement of `metric` at `now`; `None` when its lines ran out.
