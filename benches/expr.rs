@@ -3,7 +3,6 @@
 //! apdex closure over 60 points, and compiling a typical condition.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 use analysis_core::Value;
 use analysis_core::evaluate::Conditions;
@@ -12,28 +11,9 @@ use criterion::{Bencher, Criterion, criterion_group, criterion_main};
 
 /// This thread's CPU time in ns (Linux): the bench machine is shared, and wall-clock time
 /// would mostly measure the neighbours' load.
-fn cpu_nanos() -> Option<u64> {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
-
-/// `Bencher::iter` measured in CPU time (wall-clock where schedstat is unavailable).
+/// `Bencher::iter` measured in this thread's CPU time (see `augur_benches::time_cpu`).
 fn iter_cpu<O>(b: &mut Bencher, mut f: impl FnMut() -> O) {
-    b.iter_custom(|iters| {
-        let wall = Instant::now();
-        let start = cpu_nanos();
-        for _ in 0..iters {
-            black_box(f());
-        }
-        match (start, cpu_nanos()) {
-            (Some(s), Some(e)) if e > s => Duration::from_nanos(e - s),
-            _ => wall.elapsed(),
-        }
-    })
+    b.iter_custom(|iters| augur_benches::time_cpu(iters, &mut f))
 }
 
 fn apdex_result(points: usize) -> Value {

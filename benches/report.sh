@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 args=()
 if [ "${1:-}" = "--quick" ]; then args=(-- --warm-up-time 1 --measurement-time 3); fi
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-cargo bench -p augur-benches "${args[@]}" >/dev/null
+cargo bench -p augur-benches --benches "${args[@]}" >/dev/null
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '| %-78s | %12s |\n' "bench" "mean"
 printf '|%s|%s|\n' "$(printf -- '-%.0s' {1..80})" "$(printf -- '-%.0s' {1..14})"
