@@ -61,19 +61,14 @@ pub(crate) fn parse(status: u16, body: &str) -> Result<ProviderOutput, ProviderE
             value: format_sample(f),
             metadata: BTreeMap::new(),
         },
-        QueryResult::Floats(pairs) => {
-            let mut value = String::with_capacity(pairs.len() * 8 + 2);
-            let mut fs = Vec::with_capacity(pairs.len());
+        QueryResult::Floats(fs) => {
+            let mut value = String::with_capacity(fs.len() * 8 + 2);
             value.push('[');
-            for (i, Pair(f, text)) in pairs.iter().enumerate() {
+            for (i, f) in fs.iter().enumerate() {
                 if i > 0 {
                     value.push(',');
                 }
-                match text {
-                    Some(text) => value.push_str(text.as_str()),
-                    None => write_plain_float(&mut value, *f),
-                }
-                fs.push(*f);
+                write_plain_float(&mut value, *f);
             }
             value.push(']');
             ProviderOutput {
@@ -192,7 +187,7 @@ impl<'de> Deserialize<'de> for DataField {
 
 enum QueryResult {
     Scalar(f64),
-    Floats(Vec<Pair>),
+    Floats(Vec<f64>),
 }
 
 /// `data`: `resultType` decides how `result` is read, whatever order they come in.
@@ -241,7 +236,7 @@ fn floats_of_vector(samples: Vec<Option<Sample>>) -> QueryResult {
         samples
             .into_iter()
             .flatten()
-            .map(|s| s.value.unwrap_or(Pair(0.0, None)))
+            .map(|s| s.value.map_or(0.0, |p| p.0))
             .collect(),
     )
 }
@@ -252,6 +247,7 @@ fn floats_of_matrix(series: Vec<Option<Series>>) -> QueryResult {
             .into_iter()
             .flatten()
             .flat_map(|s| s.values.unwrap_or_default())
+            .map(|p| p.0)
             .collect(),
     )
 }
@@ -313,75 +309,18 @@ struct Series {
     values: Option<Vec<Pair>>,
 }
 
-/// `[<unix time>, "<value>"]`: the value, and its text when that is already what
-/// [`format_sample`] would print for it.
-struct Pair(f64, Option<Text>);
+/// `[<unix time>, "<value>"]`.
+struct Pair(f64);
 
 impl<'de> Deserialize<'de> for Pair {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let (_, v): (IgnoredAny, SampleValue) = Deserialize::deserialize(d)?;
-        Ok(Pair(v.0, v.1))
-    }
-}
-
-/// A short sample text kept inline (no allocation per sample).
-#[derive(Clone, Copy)]
-struct Text {
-    len: u8,
-    bytes: [u8; 24],
-}
-
-impl Text {
-    /// `s` if it is what [`format_sample`] prints for `f` (its parse) and short enough.
-    /// Prometheus writes samples with Go's `FormatFloat(f, 'f', -1, 64)`, so most are: plain
-    /// digits with no redundant zero and at most 15 significant digits, which a normal float
-    /// keeps exactly (DBL_DIG), so no other decimal as short reads back as `f` and the
-    /// shortest round-trip digits are `s`'s own.
-    fn shortest(s: &str, f: f64) -> Option<Text> {
-        if !f.is_normal() || s.len() > 24 {
-            return None;
-        }
-        let unsigned = s.strip_prefix('-').unwrap_or(s);
-        let (int, frac) = match unsigned.split_once('.') {
-            Some((int, frac)) => (int, Some(frac)),
-            None => (unsigned, None),
-        };
-        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-        if !digits(int) || (int.len() > 1 && int.starts_with('0')) {
-            return None;
-        }
-        if let Some(frac) = frac
-            && (!digits(frac) || frac.ends_with('0'))
-        {
-            return None;
-        }
-        // Significant digits: from the first non-zero digit to the last.
-        let (mut first, mut last) = (None, 0);
-        for (i, b) in int.bytes().chain(frac.unwrap_or("").bytes()).enumerate() {
-            if b != b'0' {
-                first.get_or_insert(i);
-                last = i;
-            }
-        }
-        if last + 1 - first? > 15 {
-            return None;
-        }
-        let mut text = Text {
-            len: s.len() as u8,
-            bytes: [0; 24],
-        };
-        text.bytes.get_mut(..s.len())?.copy_from_slice(s.as_bytes());
-        Some(text)
-    }
-
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(self.bytes.get(..usize::from(self.len)).unwrap_or_default())
-            .unwrap_or_default()
+        Ok(Pair(v.0))
     }
 }
 
 /// A sample value: a quoted float, `"NaN"`, `"+Inf"`, `"-Inf"`.
-struct SampleValue(f64, Option<Text>);
+struct SampleValue(f64);
 
 impl<'de> Deserialize<'de> for SampleValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -392,14 +331,12 @@ impl<'de> Deserialize<'de> for SampleValue {
                 f.write_str("sample value must be a quoted string")
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<SampleValue, E> {
-                s.parse::<f64>()
-                    .map(|f| SampleValue(f, Text::shortest(s, f)))
-                    .map_err(|_| {
-                        E::custom(format!(
-                            "strconv.ParseFloat: parsing {}: invalid syntax",
-                            go_quote(s)
-                        ))
-                    })
+                s.parse::<f64>().map(SampleValue).map_err(|_| {
+                    E::custom(format!(
+                        "strconv.ParseFloat: parsing {}: invalid syntax",
+                        go_quote(s)
+                    ))
+                })
             }
         }
         d.deserialize_str(V)
@@ -446,128 +383,6 @@ mod tests {
         assert_eq!((s.result, s.value.as_str()), (Value::Float(10.0), "10"));
         let s = ok(r#"{"status":"success","data":{"result":[1,"1e-7"],"resultType":"scalar"}}"#);
         assert_eq!(s.value, "0.0000001");
-    }
-
-    /// Where the sample's own text is kept, it is what formatting its value would print.
-    fn kept_text_is_the_formatted_value(s: &str) -> bool {
-        let Ok(f) = s.parse::<f64>() else {
-            return false;
-        };
-        match Text::shortest(s, f) {
-            Some(text) => {
-                assert_eq!(text.as_str(), format_sample(f), "{s}");
-                true
-            }
-            None => false,
-        }
-    }
-
-    #[test]
-    fn sample_texts_are_kept_only_when_canonical() {
-        for s in [
-            "0.95",
-            "-2.5",
-            "100",
-            "1",
-            "0.000001",
-            "123456789012345",
-            "0.1",
-            "7.25",
-        ] {
-            assert!(kept_text_is_the_formatted_value(s), "{s} should be kept");
-        }
-        for s in [
-            "0",
-            "-0",
-            "0.950",
-            "00.5",
-            ".5",
-            "5.",
-            "1e5",
-            "+1",
-            "1234567890123456",
-            "NaN",
-            "+Inf",
-            "0.30000000000000004",
-            "1E3",
-            "1_0",
-            "5e-324",
-        ] {
-            assert!(
-                !kept_text_is_the_formatted_value(s),
-                "{s} should not be kept"
-            );
-        }
-    }
-
-    #[test]
-    fn kept_sample_texts_match_formatting() {
-        // A fixed pseudo-random walk over plain decimals of every length and scale.
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
-        let mut kept = 0;
-        for _ in 0..200_000 {
-            let digits: String = (0..1 + next(19))
-                .map(|_| char::from(b'0' + next(10) as u8))
-                .collect();
-            let split = next(digits.len() as u64 + 1) as usize;
-            let (int, frac) = digits.split_at(split);
-            let int = int.trim_start_matches('0');
-            let int = if int.is_empty() { "0" } else { int };
-            let frac = frac.trim_end_matches('0');
-            let sign = if next(2) == 0 { "-" } else { "" };
-            let s = if frac.is_empty() {
-                format!("{sign}{int}")
-            } else {
-                format!("{sign}{int}.{frac}")
-            };
-            kept += usize::from(kept_text_is_the_formatted_value(&s));
-        }
-        assert!(kept > 50_000, "only {kept} kept");
-        for places in 0..10 {
-            for i in 0..2_000 {
-                let v = (f64::from(i) * 0.731 - 600.0) * 10f64.powi(places % 4);
-                let v = (v * 10f64.powi(places)).round() / 10f64.powi(places);
-                let s = format_sample(v);
-                assert!(kept_text_is_the_formatted_value(&s) || v == 0.0 || s.len() > 16);
-            }
-        }
-    }
-
-    #[test]
-    fn vector_values_are_the_same_with_and_without_kept_texts() {
-        let samples = [
-            "0.95",
-            "0.9501000000000001",
-            "1e-7",
-            "12",
-            "0.000100",
-            "NaN",
-            "-0",
-        ];
-        let body = format!(
-            r#"{{"status":"success","data":{{"resultType":"vector","result":[{}]}}}}"#,
-            samples
-                .iter()
-                .map(|s| format!(r#"{{"metric":{{}},"value":[1,"{s}"]}}"#))
-                .collect::<Vec<_>>()
-                .join(",")
-        );
-        let out = ok(&body);
-        let expected: Vec<String> = samples
-            .iter()
-            .map(|s| format_sample(s.parse::<f64>().unwrap_or(f64::NAN)))
-            .collect();
-        assert_eq!(out.value, format!("[{}]", expected.join(",")));
-        assert_eq!(
-            out.value,
-            "[0.95,0.9501000000000001,0.0000001,12,0.0001,NaN,-0]"
-        );
     }
 
     #[test]
