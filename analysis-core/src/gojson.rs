@@ -44,28 +44,44 @@ fn format_float_slow(f: f64) -> String {
 /// Writes a JSON string literal with Go's escaping (`<`, `>`, `&`, U+2028, U+2029 as `\uXXXX`).
 pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
-    // Runs that need no escaping are copied whole; most strings are one run.
+    // Bytes are scanned, and runs that need no escaping copied whole: every byte that starts
+    // an escape is ASCII, or 0xE2 for U+2028/U+2029 (E2 80 A8/A9). Runs end on char
+    // boundaries, as both kinds of byte start a char.
+    let bytes = s.as_bytes();
     let mut run = 0;
-    for (i, c) in s.char_indices() {
-        let escape = match c {
-            '"' => "\\\"",
-            '\\' => "\\\\",
-            '\n' => "\\n",
-            '\r' => "\\r",
-            '\t' => "\\t",
-            '\u{8}' => "\\b",
-            '\u{c}' => "\\f",
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => "",
-            c if (c as u32) < 0x20 => "",
-            _ => continue,
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let (escape, width) = match b {
+            b'"' => ("\\\"", 1),
+            b'\\' => ("\\\\", 1),
+            b'\n' => ("\\n", 1),
+            b'\r' => ("\\r", 1),
+            b'\t' => ("\\t", 1),
+            0x08 => ("\\b", 1),
+            0x0c => ("\\f", 1),
+            b'<' => ("\\u003c", 1),
+            b'>' => ("\\u003e", 1),
+            b'&' => ("\\u0026", 1),
+            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA8) => {
+                ("\\u2028", 3)
+            }
+            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA9) => {
+                ("\\u2029", 3)
+            }
+            b if b < 0x20 => ("", 1),
+            _ => {
+                i += 1;
+                continue;
+            }
         };
         out.push_str(s.get(run..i).unwrap_or_default());
-        run = i + c.len_utf8();
         if escape.is_empty() {
-            let _ = write!(out, "\\u{:04x}", c as u32);
+            let _ = write!(out, "\\u{b:04x}");
         } else {
             out.push_str(escape);
         }
+        i += width;
+        run = i;
     }
     out.push_str(s.get(run..).unwrap_or_default());
     out.push('"');

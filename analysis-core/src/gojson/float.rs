@@ -1,14 +1,14 @@
 //! Go's float formatting without `format!`: every measurement's `value` holds floats, and
 //! `format!("{f}")` plus a `String` per number was the largest cost of replaying a recording.
 //!
-//! The shortest round-trip digits come from serde_json's float writer (Ryū): the same digits
+//! The shortest round-trip digits come from serde_json's float writer: the same digits
 //! `format!` chooses (shortest, then closest) except on an exact tie between two closest
-//! candidates, which Ryū rounds to even and `format!` rounds up. A tie needs two n-digit
-//! decimals half a last-place unit either side of the float to both read back as it, so that
-//! unit is at most the float's ulp, which is at most 2^-52 of its value: n >= 16. Outputs of 16
-//! or more digits (and subnormals, which have fewer bits) therefore go through `format!`, and
-//! only where the decimal point and exponent go is decided here. The tests hold both formats
-//! to the `format!`-based originals.
+//! candidates, where the two may round differently. A tie needs two n-digit decimals half a
+//! last-place unit either side of the float to both read back as it, so that unit is at most
+//! the float's ulp, which is at most 2^-52 of its value: n >= 16. Such outputs are checked
+//! for an exact tie ([`Decimal::is_tie`]); ties and subnormals (fewer bits) go through
+//! `format!`. Only where the decimal point and exponent go is decided here. The tests hold
+//! both formats to the `format!`-based originals.
 
 use std::fmt::Write as _;
 
@@ -79,11 +79,35 @@ impl Decimal {
         while d.len > 0 && d.digits.get(d.len - 1) == Some(&b'0') {
             d.len -= 1;
         }
-        if d.len == 0 || d.len >= TIE_DIGITS {
+        if d.len == 0 || (d.len >= TIE_DIGITS && d.is_tie(f)) {
             return None;
         }
         d.point += exp;
         Some(d)
+    }
+
+    /// Whether `f` (normal) is exactly halfway between these digits `D` and a neighbour one
+    /// last-place unit away: `mant · 2^exp == (10·D ± 5) · 10^q`. Both sides' odd parts and
+    /// powers of two must match; with `10·D ± 5` odd and above 2^53 (16+ digits), that leaves
+    /// only `exp == q < 0` and `mant · 5^-q == 10·D ± 5`.
+    fn is_tie(&self, f: f64) -> bool {
+        let bits = f.to_bits();
+        let mut mant = (bits & ((1 << 52) - 1)) | (1 << 52);
+        let mut exp = ((bits >> 52) & 0x7ff) as i32 - 1075;
+        let zeros = mant.trailing_zeros();
+        mant >>= zeros;
+        exp += zeros as i32;
+        let q = self.point - self.len as i32 - 1;
+        if exp != q || !(-27..0).contains(&q) {
+            // 5^28 > 10^19 > 10·D + 5: no odd mantissa reaches it.
+            return false;
+        }
+        let d = self
+            .digits()
+            .bytes()
+            .fold(0u128, |d, b| d * 10 + u128::from(b - b'0'));
+        let lhs = u128::from(mant) * 5u128.pow(q.unsigned_abs());
+        lhs == d * 10 + 5 || lhs + 5 == d * 10
     }
 
     fn digits(&self) -> &str {
@@ -257,11 +281,27 @@ mod tests {
             f64::INFINITY,
             f64::NEG_INFINITY,
             1704068400.123,
-            // Exact ties between two 16-digit candidates (Ryū would round these to even).
+            // Exact ties between two 16-digit candidates (rounded to even by serde_json).
             90_863_654_963_594.0 + 0.625,
             90_845_715_233_323.0 + 0.125,
             0.300_000_000_000_000_04,
         ];
+        // Exact midpoints between two large doubles with many trailing zeros: short decimals on
+        // a rounding boundary (an even mantissa includes it).
+        for e in 54..=120u32 {
+            for a in 1..=12u32 {
+                for c in [1u128, 3, 7, 9, 11, 13, 17, 19, 21, 23] {
+                    let mid = (c * 5u128.pow(a)) << (e - 53);
+                    let scale = (1u128 << e) / mid.max(1);
+                    let mid = mid * (scale | 1);
+                    if let Ok(f) = mid.to_string().parse::<f64>() {
+                        cases.push(f);
+                        cases.push(f64::from_bits(f.to_bits() + 1));
+                        cases.push(f64::from_bits(f.to_bits() - 1));
+                    }
+                }
+            }
+        }
         for k in 0..2000u32 {
             // Values with short exact binary fractions at 16-17 significant digits.
             let base = 70_368_744_177_664.0 + f64::from(k) * 1_048_577.0;
@@ -273,6 +313,16 @@ mod tests {
         }
         for f in cases {
             check(f);
+        }
+    }
+
+    #[test]
+    fn exact_ties_are_found() {
+        for f in [90_863_654_963_594.0 + 0.625, 90_845_715_233_323.0 + 0.125] {
+            assert!(Decimal::of(f).is_none(), "{f}: a tie");
+        }
+        for f in [0.300_000_000_000_000_04, 0.9501000000000001, 1704068400.123] {
+            assert!(Decimal::of(f).is_some(), "{f}: no tie");
         }
     }
 

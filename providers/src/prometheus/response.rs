@@ -226,30 +226,53 @@ impl QueryData {
 fn decode_result(kind: &str, v: serde_json::Value) -> Result<QueryResult, serde_json::Error> {
     match kind {
         "scalar" => Ok(QueryResult::Scalar(Pair::deserialize(v)?.0)),
-        "vector" => Ok(floats_of_vector(Vec::<Option<Sample>>::deserialize(v)?)),
-        _ => Ok(floats_of_matrix(Vec::<Option<Series>>::deserialize(v)?)),
+        "vector" => Ok(QueryResult::Floats(Floats::<Sample>::deserialize(v)?.0)),
+        _ => Ok(QueryResult::Floats(Floats::<Series>::deserialize(v)?.0)),
     }
 }
 
-fn floats_of_vector(samples: Vec<Option<Sample>>) -> QueryResult {
-    QueryResult::Floats(
-        samples
-            .into_iter()
-            .flatten()
-            .map(|s| s.value.map_or(0.0, |p| p.0))
-            .collect(),
-    )
+/// What one element of a `result` array adds to the float vector.
+trait Element {
+    fn extend(self, out: &mut Vec<f64>);
 }
 
-fn floats_of_matrix(series: Vec<Option<Series>>) -> QueryResult {
-    QueryResult::Floats(
-        series
-            .into_iter()
-            .flatten()
-            .flat_map(|s| s.values.unwrap_or_default())
-            .map(|p| p.0)
-            .collect(),
-    )
+impl Element for Sample {
+    fn extend(self, out: &mut Vec<f64>) {
+        out.push(self.value.map_or(0.0, |p| p.0));
+    }
+}
+
+impl Element for Series {
+    fn extend(self, out: &mut Vec<f64>) {
+        out.extend(self.values.unwrap_or_default().into_iter().map(|p| p.0));
+    }
+}
+
+/// A `result` array of `T` (`null` elements skipped) read straight into floats, without a
+/// vector of samples in between; it reads and fails exactly as `Vec<Option<T>>` does.
+struct Floats<T>(Vec<f64>, std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de> + Element> Deserialize<'de> for Floats<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + Element> Visitor<'de> for V<T> {
+            type Value = Floats<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                // serde's own text for a `Vec`.
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Floats<T>, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                while let Some(element) = seq.next_element::<Option<T>>()? {
+                    if let Some(element) = element {
+                        element.extend(&mut out);
+                    }
+                }
+                Ok(Floats(out, std::marker::PhantomData))
+            }
+        }
+        d.deserialize_seq(V(std::marker::PhantomData))
+    }
 }
 
 impl<'de> Deserialize<'de> for QueryData {
@@ -273,11 +296,11 @@ impl<'de> Deserialize<'de> for QueryData {
                                 Some("scalar") => {
                                     Decoded::Typed(QueryResult::Scalar(map.next_value::<Pair>()?.0))
                                 }
-                                Some("vector") => Decoded::Typed(floats_of_vector(
-                                    map.next_value::<Vec<Option<Sample>>>()?,
+                                Some("vector") => Decoded::Typed(QueryResult::Floats(
+                                    map.next_value::<Floats<Sample>>()?.0,
                                 )),
-                                Some("matrix") => Decoded::Typed(floats_of_matrix(
-                                    map.next_value::<Vec<Option<Series>>>()?,
+                                Some("matrix") => Decoded::Typed(QueryResult::Floats(
+                                    map.next_value::<Floats<Series>>()?.0,
                                 )),
                                 _ => Decoded::Later(map.next_value()?),
                             });
@@ -383,6 +406,53 @@ mod tests {
         assert_eq!((s.result, s.value.as_str()), (Value::Float(10.0), "10"));
         let s = ok(r#"{"status":"success","data":{"result":[1,"1e-7"],"resultType":"scalar"}}"#);
         assert_eq!(s.value, "0.0000001");
+    }
+
+    #[test]
+    fn result_arrays_fail_like_vectors_of_samples() {
+        for (kind, result) in [
+            ("vector", "null"),
+            ("vector", "{}"),
+            ("vector", "[1]"),
+            ("vector", "[null,{\"value\":[1,\"2\"]}]"),
+            ("matrix", "\"x\""),
+            (
+                "matrix",
+                "[{\"values\":null},null,{\"values\":[[1,\"1\"]]}]",
+            ),
+        ] {
+            let body = format!(
+                r#"{{"status":"success","data":{{"resultType":"{kind}","result":{result}}}}}"#
+            );
+            let reordered = format!(
+                r#"{{"status":"success","data":{{"result":{result},"resultType":"{kind}"}}}}"#
+            );
+            let reference = serde_json::from_str::<serde_json::Value>(result)
+                .map_err(|e| e.to_string())
+                .and_then(|v| {
+                    let floats: Result<Vec<f64>, _> = if kind == "vector" {
+                        Vec::<Option<Sample>>::deserialize(v).map(|s| {
+                            s.into_iter()
+                                .flatten()
+                                .map(|s| s.value.map_or(0.0, |p| p.0))
+                                .collect()
+                        })
+                    } else {
+                        Vec::<Option<Series>>::deserialize(v).map(|s| {
+                            s.into_iter()
+                                .flatten()
+                                .flat_map(|s| s.values.unwrap_or_default())
+                                .map(|p| p.0)
+                                .collect()
+                        })
+                    };
+                    floats.map_err(|e| strip_position(&e))
+                });
+            for b in [&body, &reordered] {
+                let ours = parse(200, b).map(|o| o.result).map_err(|e| e.message);
+                assert_eq!(ours, reference.clone().map(Value::floats), "{b}");
+            }
+        }
     }
 
     #[test]

@@ -106,9 +106,14 @@ fn split_object<'a>(
                 return Err(s.error("expected a string key"));
             }
             let key_start = s.pos;
-            s.string()?;
+            let escaped = s.string()?;
             let key_raw = text.get(key_start..s.pos).unwrap_or("");
-            let key = decode_string(key_raw).unwrap_or_default();
+            let key = if escaped {
+                decode_string(key_raw).unwrap_or_default()
+            } else {
+                let inner = key_raw.strip_prefix('"').and_then(|k| k.strip_suffix('"'));
+                std::borrow::Cow::Borrowed(inner.unwrap_or(""))
+            };
             s.skip_ws();
             if s.peek() != Some(b':') {
                 return Err(s.error("expected ':' after a key"));
@@ -175,7 +180,7 @@ impl Scanner<'_> {
             None => Err(self.error("unexpected end of line, expected a value")),
             Some(b'{') => self.container(b'}', true, depth),
             Some(b'[') => self.container(b']', false, depth),
-            Some(b'"') => self.string(),
+            Some(b'"') => self.string().map(|_| ()),
             Some(b't') if self.eat("true") => Ok(()),
             Some(b'f') if self.eat("false") => Ok(()),
             Some(b'n') if self.eat("null") => Ok(()),
@@ -221,16 +226,25 @@ impl Scanner<'_> {
         Ok(())
     }
 
-    fn string(&mut self) -> Result<(), String> {
+    /// Skips a string; `true` if it has escapes.
+    fn string(&mut self) -> Result<bool, String> {
         self.pos += 1;
+        let mut escaped = false;
         loop {
+            // Most of a string is plain bytes: skip them in one go.
+            let rest = self.src.get(self.pos..).unwrap_or_default();
+            self.pos += rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(rest.len());
             match self.peek() {
                 None => return Err(self.error("unterminated string")),
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(());
+                    return Ok(escaped);
                 }
                 Some(b'\\') => {
+                    escaped = true;
                     self.pos += 1;
                     match self.peek() {
                         Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
