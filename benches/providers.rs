@@ -15,6 +15,11 @@ use chrono::Utc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use providers::{ProviderOptions, Providers};
 
+/// The allocator the `augur` binary links, so the figures are what `augur run` and the service
+/// pay. (With the system allocator, as a library user may have, BENCHMARKS.md gives both.)
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn metric(provider: MetricProvider) -> Metric {
     Metric {
         name: "bench".into(),

@@ -41,17 +41,35 @@ fn format_float_slow(f: f64) -> String {
     }
 }
 
+/// Bytes that may start an escape: `"`, `\`, controls, `<`, `>`, `&`, and 0xE2, the first
+/// byte of U+2028/U+2029 (E2 80 A8/A9).
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t[b'&' as usize] = true;
+    t[0xE2] = true;
+    t
+};
+
 /// Writes a JSON string literal with Go's escaping (`<`, `>`, `&`, U+2028, U+2029 as `\uXXXX`).
 pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
-    // Bytes are scanned, and runs that need no escaping copied whole: every byte that starts
-    // an escape is ASCII, or 0xE2 for U+2028/U+2029 (E2 80 A8/A9). Runs end on char
-    // boundaries, as both kinds of byte start a char.
+    // Runs that need no escaping are copied whole. They end on char boundaries: every byte
+    // that starts an escape is ASCII or 0xE2, and both start a char.
     let bytes = s.as_bytes();
     let mut run = 0;
     let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let (escape, width) = match b {
+    while let Some(skip) = bytes[i..].iter().position(|&b| SPECIAL[usize::from(b)]) {
+        i += skip;
+        let (escape, width) = match bytes[i] {
             b'"' => ("\\\"", 1),
             b'\\' => ("\\\\", 1),
             b'\n' => ("\\n", 1),
@@ -62,21 +80,19 @@ pub fn write_string(out: &mut String, s: &str) {
             b'<' => ("\\u003c", 1),
             b'>' => ("\\u003e", 1),
             b'&' => ("\\u0026", 1),
-            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA8) => {
-                ("\\u2028", 3)
-            }
-            0xE2 if bytes.get(i + 1) == Some(&0x80) && bytes.get(i + 2) == Some(&0xA9) => {
-                ("\\u2029", 3)
-            }
-            b if b < 0x20 => ("", 1),
-            _ => {
-                i += 1;
-                continue;
-            }
+            0xE2 => match bytes.get(i + 1..i + 3) {
+                Some([0x80, 0xA8]) => ("\\u2028", 3),
+                Some([0x80, 0xA9]) => ("\\u2029", 3),
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            },
+            _ => ("", 1),
         };
         out.push_str(s.get(run..i).unwrap_or_default());
         if escape.is_empty() {
-            let _ = write!(out, "\\u{b:04x}");
+            let _ = write!(out, "\\u{:04x}", bytes[i]);
         } else {
             out.push_str(escape);
         }
@@ -92,7 +108,7 @@ pub(crate) fn write_value(out: &mut String, v: &Value) {
         Value::Nil => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => {
-            let _ = write!(out, "{i}");
+            out.push_str(itoa::Buffer::new().format(*i));
         }
         Value::Float(f) => write_float(out, *f),
         Value::String(s) => write_string(out, s),
@@ -132,7 +148,7 @@ pub(crate) fn write_value(out: &mut String, v: &Value) {
             write_string(out, &t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
         }
         Value::Duration(ns) => {
-            let _ = write!(out, "{ns}");
+            out.push_str(itoa::Buffer::new().format(*ns));
         }
     }
 }

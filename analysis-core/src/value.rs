@@ -121,8 +121,13 @@ impl Value {
     /// `NaN`, `+Inf`, `-Inf` so that nothing is lost.
     pub fn to_go_json(&self) -> String {
         let mut out = String::new();
-        crate::gojson::write_value(&mut out, self);
+        self.write_go_json(&mut out);
         out
+    }
+
+    /// [`Value::to_go_json`] appended to `out` (which the caller may have sized).
+    pub fn write_go_json(&self, out: &mut String) {
+        crate::gojson::write_value(out, self);
     }
 }
 

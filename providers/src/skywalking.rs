@@ -207,7 +207,16 @@ fn parse_answer(raw: &RawResponse) -> Result<ProviderOutput, ProviderError> {
         None | Some(GoJson(Value::Nil)) => Err(ProviderError::new(
             "no results returned from SkyWalking query",
         )),
-        Some(GoJson(data)) => Ok(ProviderOutput::new(data)),
+        Some(GoJson(data)) => {
+            // The value is `data` re-encoded: about as long as the body, so sized once.
+            let mut value = String::with_capacity(raw.body.len());
+            data.write_go_json(&mut value);
+            Ok(ProviderOutput {
+                result: data,
+                value,
+                metadata: Default::default(),
+            })
+        }
     }
 }
 

@@ -173,7 +173,7 @@ pub fn write_float(out: &mut String, f: f64) {
     if let Some(special) = non_finite(f) {
         out.push_str(special);
     } else if let Some(i) = small_integer(f) {
-        let _ = write!(out, "{i}");
+        out.push_str(itoa::Buffer::new().format(i));
     } else if f == 0.0 {
         out.push_str(if f.is_sign_negative() { "-0" } else { "0" });
     } else {
@@ -192,7 +192,7 @@ pub fn write_plain_float(out: &mut String, f: f64) {
     if let Some(special) = non_finite(f) {
         out.push_str(special);
     } else if let Some(i) = small_integer(f) {
-        let _ = write!(out, "{i}");
+        out.push_str(itoa::Buffer::new().format(i));
     } else if f == 0.0 {
         out.push_str(if f.is_sign_negative() { "-0" } else { "0" });
     } else {

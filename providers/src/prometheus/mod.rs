@@ -1,6 +1,7 @@
 //! The `prometheus` provider (semantics §6.2): an instant query at the measurement time (or a
 //! range query), POSTed as a form with client_golang's GET fallback, mapped to Argo's result.
 
+mod fast;
 mod response;
 
 use std::collections::BTreeMap;

@@ -12,10 +12,25 @@ use analysis_core::{ProviderError, ProviderOutput, Value};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
+use super::fast;
 use crate::goerr::{JsonReader, go_quote, json_error};
 
 /// Argo's mapping of a successful answer; `Err` texts are client_golang's and Argo's.
 pub(crate) fn parse(status: u16, body: &str) -> Result<ProviderOutput, ProviderError> {
+    if status == 200
+        && let Some((floats, value)) = fast::success_floats(body)
+    {
+        return Ok(ProviderOutput {
+            result: Value::floats(floats),
+            value,
+            metadata: BTreeMap::new(),
+        });
+    }
+    decode(status, body)
+}
+
+/// The general decoder: every shape and every error client_golang knows.
+fn decode(status: u16, body: &str) -> Result<ProviderOutput, ProviderError> {
     let api_error = status == 400 || status == 422;
     if status / 100 != 2 && !api_error {
         let (kind, msg) = match status / 100 {
@@ -61,22 +76,7 @@ pub(crate) fn parse(status: u16, body: &str) -> Result<ProviderOutput, ProviderE
             value: format_sample(f),
             metadata: BTreeMap::new(),
         },
-        QueryResult::Floats(fs) => {
-            let mut value = String::with_capacity(fs.len() * 8 + 2);
-            value.push('[');
-            for (i, f) in fs.iter().enumerate() {
-                if i > 0 {
-                    value.push(',');
-                }
-                write_plain_float(&mut value, *f);
-            }
-            value.push(']');
-            ProviderOutput {
-                result: Value::floats(fs),
-                value,
-                metadata: BTreeMap::new(),
-            }
-        }
+        QueryResult::Floats(fs) => floats_output(fs),
     };
     if let Some(warnings) = envelope.warnings.filter(|w| !w.is_empty()) {
         let joined = warnings
@@ -87,6 +87,24 @@ pub(crate) fn parse(status: u16, body: &str) -> Result<ProviderOutput, ProviderE
         out.metadata.insert("warnings".into(), joined);
     }
     Ok(out)
+}
+
+/// A vector or matrix result: `[]float64`, its value printed as Argo prints the slice.
+fn floats_output(fs: Vec<f64>) -> ProviderOutput {
+    let mut value = String::with_capacity(fs.len() * 8 + 2);
+    value.push('[');
+    for (i, f) in fs.iter().enumerate() {
+        if i > 0 {
+            value.push(',');
+        }
+        write_plain_float(&mut value, *f);
+    }
+    value.push(']');
+    ProviderOutput {
+        result: Value::floats(fs),
+        value,
+        metadata: BTreeMap::new(),
+    }
 }
 
 /// The envelope with `data` kept as generic JSON, for answers the fast path refused.
@@ -507,5 +525,193 @@ mod tests {
             err(200, r#"{"status":"success"}"#),
             "unexpected end of JSON input"
         );
+    }
+
+    mod fast_path_agrees {
+        //! The fast reader may only answer what the general decoder answers: generated bodies
+        //! in and around the common shape (random whitespace, key orders, escapes, odd
+        //! numbers and sample texts), then mutated byte by byte.
+        use super::*;
+        use proptest::prelude::*;
+
+        fn ws() -> impl Strategy<Value = &'static str> {
+            prop::sample::select(vec!["", "", "", " ", "\n  ", "\t", "\r\n"])
+        }
+
+        /// Mostly what the fast reader accepts, sometimes what it must refuse.
+        fn either(
+            good: Vec<&'static str>,
+            bad: Vec<&'static str>,
+        ) -> impl Strategy<Value = String> {
+            prop_oneof![
+                6 => prop::sample::select(good),
+                1 => prop::sample::select(bad),
+            ]
+            .prop_map(str::to_string)
+        }
+
+        fn label_text() -> impl Strategy<Value = String> {
+            either(
+                vec![
+                    "\"job\"",
+                    "\"__name__\"",
+                    "\"10.0.0.1:8080\"",
+                    "\"\"",
+                    "\"a\\\"b\"",
+                    "\"\\u00e9t\\u00E9\"",
+                    "\"caf\u{e9} \u{1f600}\"",
+                    "\"\\/\\b\\f\\n\\r\\t\\\\\"",
+                ],
+                vec!["\"\\x\"", "\"\\u12\"", "\"tab\there\"", "1", "null"],
+            )
+        }
+
+        fn labels() -> impl Strategy<Value = String> {
+            prop::collection::vec((label_text(), label_text(), ws()), 0..4).prop_map(|kv| {
+                let members: Vec<String> = kv
+                    .iter()
+                    .map(|(k, v, w)| format!("{w}{k}{w}:{w}{v}"))
+                    .collect();
+                format!("{{{}}}", members.join(","))
+            })
+        }
+
+        fn pair() -> impl Strategy<Value = String> {
+            let time = either(
+                vec!["1704068400.123", "1", "0", "-0", "1e3", "1.5E-2", "-2.5e+1"],
+                vec!["01", "1.", "-", "\"1\"", "null", "[1]"],
+            );
+            let value = either(
+                vec![
+                    "\"1\"",
+                    "\"0.95\"",
+                    "\"NaN\"",
+                    "\"+Inf\"",
+                    "\"-Inf\"",
+                    "\"1e-7\"",
+                    "\"-0\"",
+                    "\"inf\"",
+                    "\"0.1234567890123456789\"",
+                    "\"100\"",
+                    "\"1.50\"",
+                    "\"+1\"",
+                    "\".5\"",
+                    "\"0.000001\"",
+                    "\"1e400\"",
+                ],
+                vec!["\"x\"", "\" 1\"", "\"\\u0031\"", "1", "null"],
+            );
+            (time, value, ws()).prop_map(|(t, v, w)| format!("[{w}{t},{w}{v}{w}]"))
+        }
+
+        fn series(matrix: bool) -> impl Strategy<Value = String> {
+            let values = prop::collection::vec(pair(), 0..3).prop_map(|p| p.join(","));
+            let key = if matrix { "values" } else { "value" };
+            (
+                labels(),
+                pair(),
+                values,
+                prop::sample::select(vec![0u8, 0, 0, 1, 1, 2, 2, 3, 4, 5]),
+                ws(),
+            )
+                .prop_map(move |(labels, pair, values, shape, w)| {
+                    let value = if matrix { format!("[{values}]") } else { pair };
+                    let metric = format!("\"metric\":{w}{labels}");
+                    let sample = format!("\"{key}\":{w}{value}");
+                    match shape {
+                        0 | 1 => format!("{{{metric},{w}{sample}}}"),
+                        2 => format!("{{{sample},{metric}}}"),
+                        3 => format!("{{{metric}}}"),
+                        4 => format!("{{{sample},{sample}}}"),
+                        _ => "null".to_string(),
+                    }
+                })
+        }
+
+        fn body() -> impl Strategy<Value = String> {
+            (any::<bool>(), ws())
+                .prop_flat_map(|(matrix, w)| {
+                    (
+                        Just(matrix),
+                        prop::collection::vec(series(matrix), 0..4),
+                        prop::sample::select(vec![0u8, 0, 0, 0, 1, 1, 1, 2, 3]),
+                        Just(w),
+                    )
+                })
+                .prop_map(|(matrix, series, envelope, w)| {
+                    let kind = if matrix { "matrix" } else { "vector" };
+                    let data = format!(
+                        "{{{w}\"resultType\"{w}:{w}\"{kind}\",{w}\"result\":[{w}{}{w}]}}",
+                        series.join(&format!(",{w}"))
+                    );
+                    match envelope {
+                        0 => format!("{w}{{\"status\":\"success\",{w}\"data\":{data}}}{w}"),
+                        1 => format!("{{\"data\":{data},\"status\":\"success\"}}"),
+                        2 => format!("{{\"status\":\"success\",\"warnings\":[],\"data\":{data}}}"),
+                        _ => format!(
+                            "{{\"status\":\"success\",\"status\":\"success\",\"data\":{data}}}"
+                        ),
+                    }
+                })
+        }
+
+        /// `body` with one char removed, replaced or inserted at `at` (per mille of its length;
+        /// 1000 appends).
+        fn mutate(body: &str, op: u8, at: u16, c: char) -> String {
+            let chars: Vec<char> = body.chars().collect();
+            let at = chars.len() * usize::from(at) / 1000;
+            let last = at.min(chars.len().saturating_sub(1));
+            let mut out: Vec<char> = chars.clone();
+            match op {
+                0 => {}
+                1 if !out.is_empty() => {
+                    out.remove(last);
+                }
+                2 if !out.is_empty() => out[last] = c,
+                _ => out.insert(at, c),
+            }
+            out.into_iter().collect()
+        }
+
+        fn same(fast: &[f64], general: &Value) -> bool {
+            matches!(general, Value::Floats(g) if g.len() == fast.len()
+                && g.iter().zip(fast).all(|(a, b)| a.to_bits() == b.to_bits()))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4000))]
+            #[test]
+            fn fast_reader_never_disagrees(
+                body in body(),
+                op in prop::sample::select(vec![0u8, 0, 0, 1, 2, 3]),
+                at in prop_oneof![0u16..=1000, Just(1000)],
+                c in prop::sample::select(vec!['"', '\\', ',', ':', '{', '}', '[', ']', ' ', '1', 'e', '-', '.', '\u{1}', 'x']),
+            ) {
+                let body = mutate(&body, op, at, c);
+                if let Some((floats, value)) = fast::success_floats(&body) {
+                    let general = decode(200, &body);
+                    prop_assert!(
+                        matches!(&general, Ok(o) if same(&floats, &o.result)),
+                        "fast {:?} but general {:?} for {}", floats, general, body
+                    );
+                    prop_assert_eq!(value, general.expect("checked").value);
+                }
+            }
+        }
+
+        #[test]
+        fn real_prometheus_answers_take_the_fast_path() {
+            // As Prometheus 2.x prints an instant vector and a range matrix.
+            let vector = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"up","instance":"localhost:9090","job":"prometheus"},"value":[1704068400.123,"1"]}]}}"#;
+            let matrix = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"job":"a"},"values":[[1704068400,"0.5"],[1704068460,"NaN"]]}]}}"#;
+            assert_eq!(
+                fast::success_floats(vector),
+                Some((vec![1.0], "[1]".to_string()))
+            );
+            assert_eq!(
+                fast::success_floats(matrix).map(|(_, text)| text),
+                Some("[0.5,NaN]".to_string())
+            );
+        }
     }
 }
