@@ -170,18 +170,13 @@ fn small_integer(f: f64) -> Option<i64> {
 
 /// Appends `f` as Go's `encoding/json` writes a float64 (non-finite as `NaN`, `+Inf`, `-Inf`).
 pub fn write_float(out: &mut String, f: f64) {
-    if let Some(special) = non_finite(f) {
-        out.push_str(special);
-    } else if let Some(i) = small_integer(f) {
-        out.push_str(itoa::Buffer::new().format(i));
-    } else if f == 0.0 {
-        out.push_str(if f.is_sign_negative() { "-0" } else { "0" });
-    } else {
-        match Decimal::of(f) {
-            Some(d) if !(1e-6..1e21).contains(&f.abs()) => d.write_exponent(out),
-            Some(d) => d.write_plain(out),
-            None => out.push_str(&super::format_float_slow(f)),
-        }
+    if write_without_digits(out, f) {
+        return;
+    }
+    match Decimal::of(f) {
+        Some(d) if !(1e-6..1e21).contains(&f.abs()) => d.write_exponent(out),
+        Some(d) => d.write_plain(out),
+        None => out.push_str(&super::format_float_slow(f)),
     }
 }
 
@@ -189,6 +184,20 @@ pub fn write_float(out: &mut String, f: f64) {
 /// `strconv.FormatFloat(f, 'f', -1, 64)`, Prometheus' `SampleValue.String()`): never an
 /// exponent; `NaN`, `+Inf`, `-Inf`.
 pub fn write_plain_float(out: &mut String, f: f64) {
+    if write_without_digits(out, f) {
+        return;
+    }
+    match Decimal::of(f) {
+        Some(d) => d.write_plain(out),
+        None => {
+            let _ = write!(out, "{f}");
+        }
+    }
+}
+
+/// Writes what both notations print alike (non-finite values, integers, zeros) and says
+/// whether it did; other floats need their shortest digits.
+fn write_without_digits(out: &mut String, f: f64) -> bool {
     if let Some(special) = non_finite(f) {
         out.push_str(special);
     } else if let Some(i) = small_integer(f) {
@@ -196,13 +205,9 @@ pub fn write_plain_float(out: &mut String, f: f64) {
     } else if f == 0.0 {
         out.push_str(if f.is_sign_negative() { "-0" } else { "0" });
     } else {
-        match Decimal::of(f) {
-            Some(d) => d.write_plain(out),
-            None => {
-                let _ = write!(out, "{f}");
-            }
-        }
+        return false;
     }
+    true
 }
 
 fn non_finite(f: f64) -> Option<&'static str> {

@@ -6,8 +6,14 @@
 #[path = "../../../tests/support/prometheus.rs"]
 pub mod prometheus;
 
+/// The loopback stand-ins (colorapi, SkyWalking OAP, a scraped app), shared likewise.
+#[path = "../../../tests/support/servers.rs"]
+pub mod servers;
+
+/// Serves an axum router on a free loopback port for the rest of the test.
+pub use servers::spawn as serve;
+
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use analysis_core::model::MetricProvider;
@@ -16,18 +22,6 @@ use analysis_core::{Metric, RawResponse};
 /// The repository's `fixtures/` directory.
 pub fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
-}
-
-/// Serves an axum router on a free loopback port for the rest of the test.
-pub async fn serve(router: axum::Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind a loopback port");
-    let addr = listener.local_addr().expect("local address");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    addr
 }
 
 /// A loopback port nothing listens on (bound, then released).
