@@ -9,8 +9,8 @@
 //! `warnings`, `null` elements, native histograms, escapes in keys or sample values, scalars,
 //! malformed JSON) answers `None`, and the serde decoder reads the body instead and reports
 //! exactly what client_golang would. So the only obligation of this module is: when it answers
-//! `Some`, the serde decoder would have produced the same floats. A differential property test
-//! holds it to that.
+//! `Some`, the serde decoder would have produced the same floats and the same value text. A
+//! differential property test (`response.rs`) holds it to that.
 
 use analysis_core::gojson::write_plain_float;
 
