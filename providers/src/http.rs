@@ -339,16 +339,26 @@ fn transport_error(method: &str, url: &str, err: &reqwest::Error) -> String {
     } else if io_kind == Some(std::io::ErrorKind::TimedOut) || all.contains("timed out") {
         format!("dial tcp {host_port}: i/o timeout")
     } else if all.to_ascii_lowercase().contains("certificate") {
-        format!(
-            "tls: failed to verify certificate: {}",
-            chain.last().map(|e| e.to_string()).unwrap_or_default()
-        )
+        let cause = chain.last().map(|e| e.to_string()).unwrap_or_default();
+        format!("tls: failed to verify certificate: {}", x509_text(&cause))
     } else if all.contains("connection closed before message completed") {
         "EOF".into()
     } else {
         chain.last().map(|e| e.to_string()).unwrap_or_default()
     };
     url_error(method, shown, &text)
+}
+
+/// Go's `crypto/x509` wording for the verification failures users meet (an unknown or
+/// self-signed issuer, an expired certificate); rustls' own text for the rarer ones.
+fn x509_text(rustls: &str) -> String {
+    if rustls.contains("UnknownIssuer") {
+        "x509: certificate signed by unknown authority".into()
+    } else if rustls.contains("Expired") || rustls.contains("NotValidYet") {
+        "x509: certificate has expired or is not yet valid".into()
+    } else {
+        rustls.to_string()
+    }
 }
 
 #[cfg(test)]

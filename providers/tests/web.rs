@@ -1,6 +1,6 @@
 //! The web provider against a loopback colorapi (releases 1.0 red/ok, 2.0 blue/ok, 3.0
 //! black/nok) and against the faults a real endpoint has: refused connections, slowness, 5xx,
-//! HTML, endless bodies, redirect loops, OAuth2.
+//! HTML, endless bodies, redirect loops, OAuth2, a self-signed certificate.
 
 mod support;
 
@@ -328,4 +328,82 @@ async fn allow_hosts_guards_requests_and_redirects() {
             bounce.port()
         )
     );
+}
+
+/// An HTTPS endpoint on loopback with the self-signed certificate under `fixtures/tls/`,
+/// answering every request with colorapi 1.0's body. HTTP/1.1 by hand: TLS is what is tested.
+async fn serve_self_signed_tls() -> std::net::SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls::ServerConfig;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let dir = support::fixtures().join("tls");
+    let cert = CertificateDer::from_pem_file(dir.join("self-signed.cert.pem")).expect("cert");
+    let key = PrivateKeyDer::from_pem_file(dir.join("self-signed.key.pem")).expect("key");
+    let config = ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                // A client that refuses the certificate ends the handshake here.
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut buf).await {
+                        Ok(n) if n > 0 => request.extend_from_slice(&buf[..n]),
+                        _ => return,
+                    }
+                }
+                let body = r#"{"color":"red","status":"ok"}"#;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+                     Connection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tls.write_all(answer.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn insecure_accepts_a_self_signed_certificate_and_only_then() {
+    let addr = serve_self_signed_tls().await;
+    let url = format!("https://127.0.0.1:{}/", addr.port());
+    let checked = fetch(WebMetric {
+        json_path: Some("{$.status}".into()),
+        ..web(url.clone())
+    })
+    .await;
+    let message = support::error_of(checked.outcome);
+    assert_eq!(
+        message,
+        format!(
+            "Get \"{url}\": tls: failed to verify certificate: x509: certificate signed by \
+             unknown authority"
+        )
+    );
+    let insecure = fetch(WebMetric {
+        json_path: Some("{$.status}".into()),
+        insecure: true,
+        ..web(url)
+    })
+    .await
+    .outcome
+    .expect("insecure skips verification, as Go's InsecureSkipVerify");
+    assert_eq!(insecure.result, Value::string("ok"));
 }
