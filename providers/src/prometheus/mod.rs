@@ -409,24 +409,38 @@ mod tests {
 
     #[test]
     fn range_query_errors_name_the_field() {
-        let m = metric(PrometheusMetric {
-            address: Some("http://p".into()),
-            query: Some("up".into()),
-            range_query: Some(analysis_core::model::RangeQuery {
-                start: Some("now() - duration(\"5m\")".into()),
-                end: Some("now()".into()),
-                step: Some("1m".into()),
-            }),
-            ..Default::default()
-        });
-        let setup = Setup::new(&m, None).expect("valid");
-        let err = setup.query(Utc::now()).err().map(|e| e.message);
-        // Until the condition language lands, eval_time refuses; either way the prefix holds.
-        if let Some(e) = err {
-            assert!(
-                e.starts_with("failed to parse rangeQuery.start as time: "),
-                "{e}"
-            );
+        let range = |start: &str, end: &str, step: &str| {
+            metric(PrometheusMetric {
+                address: Some("http://p".into()),
+                query: Some("up".into()),
+                range_query: Some(analysis_core::model::RangeQuery {
+                    start: Some(start.into()),
+                    end: Some(end.into()),
+                    step: Some(step.into()),
+                }),
+                ..Default::default()
+            })
+        };
+        for (m, expected) in [
+            (
+                range("now() -", "now()", "1m"),
+                "failed to parse rangeQuery.start as time: unexpected token EOF",
+            ),
+            (
+                range("now()", "\"yesterday\"", "1m"),
+                "failed to parse rangeQuery.end as time: expected time.Time, but got string",
+            ),
+            (
+                range("now()", "now()", "a minute"),
+                "failed to parse rangeQuery.step as duration: time: invalid duration \"a minute\"",
+            ),
+        ] {
+            let setup = Setup::new(&m, None).expect("valid until queried");
+            let message = match setup.query(Utc::now()) {
+                Ok(q) => panic!("{expected}: unexpectedly {q:?}"),
+                Err(e) => e.message,
+            };
+            assert_eq!(message, expected);
         }
     }
 
