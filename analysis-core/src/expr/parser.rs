@@ -554,41 +554,11 @@ impl Parser {
         let start = node.ext;
         self.next()?;
         if self.is(Kind::Operator, ":") {
-            self.next()?;
-            let to = if self.is(Kind::Bracket, "]") {
-                None
-            } else {
-                Some(Box::new(self.expression(0)?))
-            };
-            self.expect(Kind::Bracket, "]")?;
-            return self.node(
-                NodeKind::Slice {
-                    node: Box::new(node),
-                    from: None,
-                    to,
-                },
-                open,
-                start,
-            );
+            return self.slice(node, None, open, start);
         }
         let from = self.expression(0)?;
         if self.is(Kind::Operator, ":") {
-            self.next()?;
-            let to = if self.is(Kind::Bracket, "]") {
-                None
-            } else {
-                Some(Box::new(self.expression(0)?))
-            };
-            self.expect(Kind::Bracket, "]")?;
-            return self.node(
-                NodeKind::Slice {
-                    node: Box::new(node),
-                    from: Some(Box::new(from)),
-                    to,
-                },
-                open,
-                start,
-            );
+            return self.slice(node, Some(Box::new(from)), open, start);
         }
         self.expect(Kind::Bracket, "]")?;
         let (base, was_chain) = match node.kind {
@@ -616,6 +586,32 @@ impl Parser {
             return self.node(NodeKind::Chain(Box::new(member)), open, start);
         }
         Ok(member)
+    }
+
+    /// The rest of `node[from:to]` (the current token is `:`).
+    fn slice(
+        &mut self,
+        node: Node,
+        from: Option<Box<Node>>,
+        open: Span,
+        start: Span,
+    ) -> Result<Node, ExprError> {
+        self.next()?;
+        let to = if self.is(Kind::Bracket, "]") {
+            None
+        } else {
+            Some(Box::new(self.expression(0)?))
+        };
+        self.expect(Kind::Bracket, "]")?;
+        self.node(
+            NodeKind::Slice {
+                node: Box::new(node),
+                from,
+                to,
+            },
+            open,
+            start,
+        )
     }
 
     fn comparison(&mut self, mut left: Node, mut tok: Token, prec: u16) -> Result<Node, ExprError> {
