@@ -5,21 +5,7 @@
 mod serve_support;
 
 use serde_json::{Value, json};
-use serve_support::{Augur, TestResult, client, pb};
-
-async fn send(
-    req: reqwest::RequestBuilder,
-) -> Result<(u16, Value, String), Box<dyn std::error::Error>> {
-    let resp = req.send().await?;
-    let status = resp.status().as_u16();
-    let text = resp.text().await?;
-    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Ok((status, json, text))
-}
-
-fn message(v: &Value) -> String {
-    v["message"].as_str().unwrap_or("").to_string()
-}
+use serve_support::{Augur, TestResult, client, message, pb, send};
 
 fn run_manifest(name: &str) -> Value {
     json!({

@@ -6,21 +6,7 @@ mod serve_support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use serve_support::{Augur, TestResult, backend, client, wait_completed};
-
-async fn send(
-    req: reqwest::RequestBuilder,
-) -> Result<(u16, Value, String), Box<dyn std::error::Error>> {
-    let resp = req.send().await?;
-    let status = resp.status().as_u16();
-    let text = resp.text().await?;
-    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Ok((status, json, text))
-}
-
-fn message(v: &Value) -> String {
-    v["message"].as_str().unwrap_or("").to_string()
-}
+use serve_support::{Augur, TestResult, backend, client, message, send, wait_completed};
 
 /// A one-measurement run against `url`, with `spec` fields merged in.
 fn run(name: &str, url: &str, extra_spec: Value) -> Value {

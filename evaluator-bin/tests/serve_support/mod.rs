@@ -109,6 +109,22 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// Sends `req`: the status, the body as JSON (`null` when it is not JSON) and as text.
+pub async fn send(
+    req: reqwest::RequestBuilder,
+) -> Result<(u16, serde_json::Value, String), Box<dyn std::error::Error>> {
+    let resp = req.send().await?;
+    let status = resp.status().as_u16();
+    let text = resp.text().await?;
+    let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+    Ok((status, json, text))
+}
+
+/// An error answer's `message` field (empty when absent).
+pub fn message(v: &serde_json::Value) -> String {
+    v["message"].as_str().unwrap_or("").to_string()
+}
+
 /// A template with one web metric against `url`.
 pub fn web_template(
     name: &str,
