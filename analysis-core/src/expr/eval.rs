@@ -65,6 +65,22 @@ pub(crate) struct Cx<'v, 'f> {
     pub mem: &'f Cell<usize>,
 }
 
+/// `nil`, the `result` of an evaluation that has none (constant folding).
+static NIL: Value = Value::Nil;
+
+impl<'f> Cx<'static, 'f> {
+    /// A context without a result, frames or clock (the Unix epoch): for expressions whose
+    /// inputs are all constants.
+    pub(crate) fn constant(mem: &'f Cell<usize>) -> Self {
+        Cx {
+            result: &NIL,
+            now: DateTime::<Utc>::UNIX_EPOCH,
+            frame: None,
+            mem,
+        }
+    }
+}
+
 impl<'v, 'f> Cx<'v, 'f> {
     fn frame(&self, up: u32) -> Option<&'f Frame<'v, 'f>> {
         let mut f = self.frame?;
@@ -557,14 +573,8 @@ pub(crate) fn fold(ir: Ir) -> Ir {
     if !foldable {
         return ir;
     }
-    let nil = Value::Nil;
     let mem = Cell::new(0);
-    let cx = Cx {
-        result: &nil,
-        now: DateTime::<Utc>::UNIX_EPOCH,
-        frame: None,
-        mem: &mem,
-    };
+    let cx = Cx::constant(&mem);
     let folded = match eval(&ir, &cx, &mut super::explain::NoTrace) {
         Ok(v) => Some(v.into_owned()),
         Err(_) => None,

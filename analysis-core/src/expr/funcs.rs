@@ -463,16 +463,8 @@ fn sort(args: &[Cow<'_, Value>]) -> Result<Value, String> {
 
 #[cfg(test)]
 pub(crate) fn call_for_test(name: &str, args: &[Value]) -> Result<Value, String> {
-    use chrono::{DateTime, Utc};
-    use std::cell::Cell;
-    let nil = Value::Nil;
-    let mem = Cell::new(0);
-    let cx = Cx {
-        result: &nil,
-        now: DateTime::<Utc>::UNIX_EPOCH,
-        frame: None,
-        mem: &mem,
-    };
+    let mem = std::cell::Cell::new(0);
+    let cx = Cx::constant(&mem);
     let args: Vec<Cow<'_, Value>> = args.iter().map(Cow::Borrowed).collect();
     call_inner(name, &args, &cx, Span::default())
 }
