@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use providers::backtest::{self, BacktestOptions};
 use providers::{ProviderOptions, Providers};
 
-use super::common::{Output, block_on, exit_code, load_run, parse_arg, secret_source};
+use super::common::{LiveInputs, Output, block_on, exit_code, load_run, secret_source};
 use super::replay::{EXIT_INCOMPLETE, display_name, parse_time, print_text};
 use crate::plot::{self, PlotInput};
 
@@ -23,12 +23,8 @@ pub struct BacktestArgs {
     /// When to stop if the run has not completed (RFC 3339).
     #[arg(long, value_parser = parse_time)]
     to: DateTime<Utc>,
-    /// `NAME=VALUE` for the template's args.
-    #[arg(long = "arg", value_name = "NAME=VALUE", value_parser = parse_arg)]
-    args: Vec<analysis_core::Argument>,
-    /// Directory of secrets laid out as Kubernetes mounts them: `<dir>/<secret-name>/<key>`.
-    #[arg(long)]
-    secrets_dir: Option<PathBuf>,
+    #[command(flatten)]
+    inputs: LiveInputs,
     /// `json` prints the AnalysisRun status with Argo's field names and the timeline.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     output: Output,
@@ -42,9 +38,9 @@ pub fn main(a: BacktestArgs) -> ExitCode {
 }
 
 async fn run(a: BacktestArgs) -> Result<ExitCode, String> {
-    let run = load_run(&a.template, &a.args)?;
+    let run = load_run(&a.template, &a.inputs.args)?;
     let providers = Providers::new(ProviderOptions::default()).map_err(|e| e.to_string())?;
-    let secrets = secret_source(a.secrets_dir.as_deref());
+    let secrets = secret_source(a.inputs.secrets_dir.as_deref());
     let options = BacktestOptions {
         from: a.from,
         to: a.to,

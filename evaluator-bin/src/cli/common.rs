@@ -47,6 +47,18 @@ pub enum Output {
     Json,
 }
 
+/// What a command measuring live backends takes besides the template: `run`, `record` and
+/// `backtest` share these flags.
+#[derive(clap::Args)]
+pub struct LiveInputs {
+    /// `NAME=VALUE` for the template's args.
+    #[arg(long = "arg", value_name = "NAME=VALUE", value_parser = parse_arg)]
+    pub args: Vec<Argument>,
+    /// Directory of secrets laid out as Kubernetes mounts them: `<dir>/<secret-name>/<key>`.
+    #[arg(long)]
+    pub secrets_dir: Option<std::path::PathBuf>,
+}
+
 /// Parses `NAME=VALUE` (the value may itself contain `=`).
 pub fn parse_arg(s: &str) -> Result<Argument, String> {
     match s.split_once('=') {

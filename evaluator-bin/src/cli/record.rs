@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use providers::recorded::RecordingWriter;
 
-use super::common::{Output, block_on, exit_code, parse_arg};
+use super::common::{LiveInputs, Output, block_on, exit_code};
 use super::live::Progress;
 use super::run::{drive, setup};
 
@@ -19,12 +19,8 @@ pub struct RecordArgs {
     /// Where to write the recording (JSON Lines); an existing file is replaced.
     #[arg(long, value_name = "FILE.jsonl")]
     out: PathBuf,
-    /// `NAME=VALUE` for the template's args.
-    #[arg(long = "arg", value_name = "NAME=VALUE", value_parser = parse_arg)]
-    args: Vec<analysis_core::Argument>,
-    /// Directory of secrets laid out as Kubernetes mounts them: `<dir>/<secret-name>/<key>`.
-    #[arg(long)]
-    secrets_dir: Option<PathBuf>,
+    #[command(flatten)]
+    inputs: LiveInputs,
     /// `json` prints the final AnalysisRun status with Argo's field names.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     output: Output,
@@ -35,7 +31,7 @@ pub fn main(a: RecordArgs) -> ExitCode {
 }
 
 async fn run(a: RecordArgs) -> Result<ExitCode, String> {
-    let mut setup = setup(&a.template, &a.args, a.secrets_dir.as_deref())?;
+    let mut setup = setup(&a.template, &a.inputs)?;
     let file = File::create(&a.out).map_err(|e| format!("{}: {e}", a.out.display()))?;
     let writer = RecordingWriter::new(BufWriter::new(file));
     let mut progress = Progress::new(a.output);

@@ -9,19 +9,15 @@ use analysis_core::secrets::SecretSource;
 use providers::driver::{self, SystemClock};
 use providers::{ProviderOptions, Providers};
 
-use super::common::{Output, block_on, exit_code, load_run, parse_arg, secret_source};
+use super::common::{LiveInputs, Output, block_on, exit_code, load_run, secret_source};
 use super::live::Progress;
 
 #[derive(clap::Args)]
 pub struct RunArgs {
     /// An AnalysisTemplate, ClusterAnalysisTemplate or AnalysisRun manifest (YAML or JSON).
     template: PathBuf,
-    /// `NAME=VALUE` for the template's args.
-    #[arg(long = "arg", value_name = "NAME=VALUE", value_parser = parse_arg)]
-    args: Vec<analysis_core::Argument>,
-    /// Directory of secrets laid out as Kubernetes mounts them: `<dir>/<secret-name>/<key>`.
-    #[arg(long)]
-    secrets_dir: Option<PathBuf>,
+    #[command(flatten)]
+    inputs: LiveInputs,
     /// `json` prints the final AnalysisRun status with Argo's field names.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     output: Output,
@@ -39,14 +35,10 @@ pub struct LiveSetup {
 }
 
 /// Loads the manifest, instantiates the run and sets up providers and secrets.
-pub fn setup(
-    template: &std::path::Path,
-    args: &[analysis_core::Argument],
-    secrets_dir: Option<&std::path::Path>,
-) -> Result<LiveSetup, String> {
-    let run = load_run(template, args)?;
+pub fn setup(template: &std::path::Path, inputs: &LiveInputs) -> Result<LiveSetup, String> {
+    let run = load_run(template, &inputs.args)?;
     let providers = Providers::new(ProviderOptions::default()).map_err(|e| e.to_string())?;
-    let secrets = secret_source(secrets_dir);
+    let secrets = secret_source(inputs.secrets_dir.as_deref());
     Ok(LiveSetup {
         engine: RunEngine::new(run),
         providers,
@@ -103,7 +95,7 @@ pub async fn drive(
 }
 
 async fn run(a: RunArgs) -> Result<ExitCode, String> {
-    let mut setup = setup(&a.template, &a.args, a.secrets_dir.as_deref())?;
+    let mut setup = setup(&a.template, &a.inputs)?;
     let mut progress = Progress::new(a.output);
     drive(&mut setup, &mut progress, None).await;
     let run = setup.engine.run();
