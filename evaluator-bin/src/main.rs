@@ -1,12 +1,16 @@
-//! `augur`: a thin binary that wires flags to the library crates (CLI and service).
-
-mod cli;
-mod plot;
-mod serve;
+//! `augur`: a thin binary that parses the command line and hands it to the library
+//! ([`evaluator_bin`]), where the commands and the service live.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use evaluator_bin::{cli, serve};
+
+/// mimalloc instead of glibc's malloc: a pass allocates and frees many small objects across
+/// threads (workers and the store writer), where glibc spent a quarter of the service's CPU
+/// (benches/service_load.md). Declared here, it serves the whole `augur` binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Augur: Argo Rollouts-compatible canary analysis, as a CLI and a service.
 #[derive(Parser)]

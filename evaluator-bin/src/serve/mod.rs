@@ -31,11 +31,6 @@ use tokio::sync::watch;
 
 use self::core::Core;
 
-/// mimalloc instead of glibc's malloc: a pass allocates and frees many small objects across
-/// threads (workers and the store writer), where glibc spent a quarter of the service's CPU
-/// (benches/service_load.md). Declared here, it serves the whole `augur` binary.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use self::registry::Snapshot;
 use self::service::Service;
 use self::store::Store;

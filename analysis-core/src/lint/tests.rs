@@ -1,0 +1,126 @@
+use super::*;
+
+fn lint(yaml: &str) -> Vec<String> {
+    lint_str(yaml, "t.yaml")
+        .iter()
+        .map(|d| d.to_string())
+        .collect()
+}
+
+const HEAD: &str =
+    "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata:\n  name: t\nspec:\n";
+
+#[test]
+fn clean_template_has_no_findings() {
+    let d = lint(&format!(
+        "{HEAD}  args:\n  - name: host\n  metrics:\n  - name: color\n    interval: 5s\n    failureLimit: 1\n    successCondition: result == \"ok\"\n    provider:\n      web:\n        url: http://{{{{args.host}}}}/\n        jsonPath: \"{{$.status}}\"\n"
+    ));
+    assert!(d.is_empty(), "{d:?}");
+}
+
+#[test]
+fn prometheus_vector_compared_as_scalar_is_an_error_at_the_condition() {
+    let d = lint(&format!(
+        "{HEAD}  metrics:\n  - name: rate\n    successCondition: result >= 0.95\n    provider:\n      prometheus:\n        address: http://p:9090\n        query: up\n"
+    ));
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].starts_with("t.yaml:8:30: error: successCondition does not compile"),
+        "{d:?}"
+    );
+}
+
+#[test]
+fn unguarded_index_warns() {
+    let d = lint(&format!(
+        "{HEAD}  metrics:\n  - name: rate\n    successCondition: result[0] >= 0.95\n    provider:\n      prometheus:\n        address: http://p:9090\n        query: up\n"
+    ));
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].starts_with("t.yaml:8:5: warning: successCondition indexes result[0]"),
+        "{d:?}"
+    );
+    let guarded = lint(&format!(
+        "{HEAD}  metrics:\n  - name: rate\n    successCondition: len(result) > 0 && result[0] >= 0.95\n    provider:\n      prometheus:\n        address: http://p:9090\n        query: up\n"
+    ));
+    assert!(guarded.is_empty(), "{guarded:?}");
+}
+
+#[test]
+fn undeclared_arg_bad_interval_star_rule_and_unsupported_provider() {
+    let d = lint(&format!(
+        "{HEAD}  dryRun:\n  - metricName: \"*\"\n  metrics:\n  - name: a\n    interval: 30\n    successCondition: result == {{{{args.nope}}}}\n    provider:\n      web:\n        url: http://x/\n  - name: b\n    provider:\n      datadog:\n        query: q\n"
+    ));
+    let all = d.join("\n");
+    assert!(
+        all.contains("error: failed to resolve {{args.nope}}"),
+        "{all}"
+    );
+    assert!(all.contains("warning: metricName \"*\""), "{all}");
+    assert!(
+        all.contains("error: dryRun[0]: Rule didn't match any metric name(s)"),
+        "{all}"
+    );
+    assert!(
+        all.contains("warning: provider datadog is not supported"),
+        "{all}"
+    );
+}
+
+#[test]
+fn invalid_interval_is_reported_with_argo_text() {
+    let d = lint(&format!(
+        "{HEAD}  metrics:\n  - name: a\n    interval: \"30\"\n    provider:\n      web:\n        url: http://x/\n"
+    ));
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].contains("error: invalid interval string: time: missing unit in duration \"30\""),
+        "{d:?}"
+    );
+}
+
+#[test]
+fn skywalking_without_interval_warns_and_closure_compiles() {
+    let d = lint(&format!(
+        "{HEAD}  metrics:\n  - name: apdex\n    interval: 5m\n    successCondition: \"all(result.service_apdex.values.values, {{asFloat(.value) >= 9900}})\"\n    provider:\n      skywalking:\n        address: http://oap:12800\n        query: q\n"
+    ));
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].contains("warning: skywalking metric has no interval"),
+        "{d:?}"
+    );
+}
+
+#[test]
+fn yaml_errors_point_at_the_spot() {
+    let d = lint("metrics:\n  - name: [\n");
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].starts_with("t.yaml:"), "{d:?}");
+    assert!(d[0].contains(": error: "), "{d:?}");
+}
+
+#[test]
+fn snippets_may_use_undeclared_args_and_composed_templates_have_no_metrics() {
+    let d = lint(
+        "metrics:\n- name: a\n  successCondition: result == \"{{args.want}}\"\n  provider:\n    web:\n      url: http://x/\n",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].contains("warning: snippet uses {{args.want}} without declaring it"),
+        "{d:?}"
+    );
+    let composed = lint(&format!("{HEAD}  templates:\n  - templateName: other\n"));
+    assert!(composed.is_empty(), "{composed:?}");
+}
+
+#[test]
+fn run_with_missing_arg_value_is_an_error() {
+    let d = lint(
+        "kind: AnalysisRun\nmetadata:\n  name: r\nspec:\n  args:\n  - name: host\n  metrics:\n  - name: a\n    provider:\n      web:\n        url: http://{{args.host}}/\n",
+    );
+    assert!(
+        d.iter()
+            .any(|l| l.contains("error: argument \"host\" was not supplied")),
+        "{d:?}"
+    );
+}
