@@ -1,12 +1,7 @@
-//! One metric: its provider's traps, and each condition compiled and type-checked against the
-//! provider's result shape (semantics §5.2).
+//! One metric: its provider's traps, then each of its conditions (see [`super::condition`]).
 
 use super::{DocLint, Severity};
-use crate::evaluate::check_condition;
-use crate::expr::Type;
-use crate::load::{Pos, Style};
 use crate::model::Metric;
-use crate::value::Value;
 
 impl DocLint<'_> {
     pub(super) fn metric(&mut self, i: usize, m: &Metric) {
@@ -53,73 +48,4 @@ impl DocLint<'_> {
             }
         }
     }
-
-    pub(super) fn condition(&mut self, i: usize, field: &str, cond: &str, kind: &str) {
-        let path = format!("spec.metrics[{i}].{field}");
-        let (shape, ty) = match kind {
-            "prometheus" => ("a Prometheus vector ([]float64)", Type::floats()),
-            "skywalking" => (
-                "SkyWalking's GraphQL data (map)",
-                Type::of(&Value::Map(Default::default())),
-            ),
-            // A web result is whatever JSON the endpoint answers, unknown until it answers.
-            _ => ("the provider's result", Type::Unknown),
-        };
-        if let Err(e) = check_condition(cond, ty) {
-            let pos = self.condition_pos(&path, e.line() as usize, e.column() as usize);
-            let mut message = format!("{field} does not compile for {shape}: {e}");
-            if kind == "prometheus" && e.to_string().contains("[]float64") {
-                message.push_str(
-                    " (a Prometheus query returns a vector even for one series: compare result[0], or use all(result, ...))",
-                );
-            }
-            self.push(pos, Severity::Error, message);
-            return;
-        }
-        if kind == "prometheus" && indexes_without_guard(cond) {
-            self.push(
-                self.at(&path),
-                Severity::Warning,
-                format!(
-                    "{field} indexes result[0] with no empty-result guard: an empty vector (no series yet) makes the measurement an Error; guard with `len(result) > 0 && ...` or `len(result) == 0 || ...`"
-                ),
-            );
-        }
-    }
-
-    /// The position of a column inside a condition, when the YAML scalar maps one to one.
-    pub(super) fn condition_pos(&self, path: &str, line: usize, col: usize) -> Option<Pos> {
-        let field = self.doc.positions.get(path)?;
-        let shift = match field.style {
-            Some(Style::Plain) => 0,
-            Some(Style::SingleQuoted | Style::DoubleQuoted) => 1,
-            _ => return Some(field.value),
-        };
-        if line != 1 {
-            return Some(field.value);
-        }
-        Some(Pos {
-            line: field.value.line,
-            col: field.value.col + shift + col.saturating_sub(1),
-            offset: field.value.offset,
-        })
-    }
-}
-
-/// `result[0]` (or any constant index) with none of the usual guards for an empty vector.
-fn indexes_without_guard(cond: &str) -> bool {
-    let compact: String = cond.chars().filter(|c| !c.is_whitespace()).collect();
-    let indexes = compact.contains("result[");
-    let guarded = [
-        "len(result)",
-        "isNil(",
-        "default(",
-        "result?.",
-        "??",
-        "all(result",
-        "any(result",
-    ]
-    .iter()
-    .any(|g| compact.contains(g));
-    indexes && !guarded
 }

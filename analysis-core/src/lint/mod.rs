@@ -205,6 +205,7 @@ impl DocLint<'_> {
     }
 }
 
+mod condition;
 mod metric;
 mod rules;
 mod templating;
