@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use analysis_core::duration::parse_duration;
-use analysis_core::engine::{MeasureOutcome, RunEngine};
+use analysis_core::engine::{MeasureOutcome, Outcome, RunEngine};
 use analysis_core::model::AnalysisRun;
 use analysis_core::model::time::parse;
 use analysis_core::secrets::NoSecrets;
@@ -61,8 +61,9 @@ fn bench_step(c: &mut Criterion, id: &str, conditions: bool) {
                 metric_name: (*name).to_string(),
                 started_at: start,
                 finished_at: start,
-                outcome: Ok(ProviderOutput::new(Value::floats(vec![0.99]))),
+                outcome: Outcome::Answered(Ok(ProviderOutput::new(Value::floats(vec![0.99])))),
                 metric_metadata: Default::default(),
+                origin: None,
             })
             .collect::<Vec<_>>()
     };
@@ -113,8 +114,9 @@ fn bench_idle(c: &mut Criterion) {
             metric_name: r.metric_name,
             started_at: start,
             finished_at: start,
-            outcome: Ok(ProviderOutput::new(Value::floats(vec![0.99]))),
+            outcome: Outcome::Answered(Ok(ProviderOutput::new(Value::floats(vec![0.99])))),
             metric_metadata: Default::default(),
+            origin: None,
         })
         .collect();
     engine.finish_pass(start, outcomes);

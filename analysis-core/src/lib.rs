@@ -19,7 +19,7 @@
 //! use analysis_core::engine::{MeasureOutcome, RunEngine};
 //! use analysis_core::load::{self, Content};
 //! use analysis_core::secrets::NoSecrets;
-//! use analysis_core::{Argument, Phase, ProviderOutput, Value, args};
+//! use analysis_core::{Argument, Phase, ProviderError, ProviderOutput, Value, args};
 //! use chrono::{DateTime, Utc};
 //!
 //! let yaml = r#"
@@ -49,17 +49,13 @@
 //! loop {
 //!     let requests = engine.begin_pass(now, &NoSecrets);
 //!     let outcomes = requests
-//!         .into_iter()
+//!         .iter()
 //!         .filter_map(|request| {
 //!             // The templated query is what a Prometheus provider would send.
 //!             assert!(request.metric.provider.prometheus.as_ref()?.query.as_ref()?.contains("checkout"));
-//!             Some(MeasureOutcome {
-//!                 metric_name: request.metric_name,
-//!                 started_at: now,
-//!                 finished_at: now,
-//!                 outcome: Ok(ProviderOutput::new(Value::floats(vec![answers.next()?]))),
-//!                 metric_metadata: Default::default(),
-//!             })
+//!             let answer: Result<_, ProviderError> =
+//!                 Ok(ProviderOutput::new(Value::floats(vec![answers.next()?])));
+//!             Some(MeasureOutcome::new(request, now, now, answer))
 //!         })
 //!         .collect();
 //!     engine.finish_pass(now, outcomes);
@@ -77,6 +73,7 @@
 //! ```
 
 pub mod args;
+pub mod drive;
 pub mod duration;
 pub mod engine;
 pub mod evaluate;

@@ -4,17 +4,16 @@
 //! the clock passes T2. Only Prometheus keeps history it can be asked about, so metrics of
 //! other providers are left out of the run and listed as not backtestable.
 
-use std::collections::BTreeMap;
-
-use analysis_core::MeasureContext;
-use analysis_core::engine::MeasureOutcome;
+use analysis_core::drive::{self, End, VirtualClock};
+use analysis_core::engine::RunEngine;
 use analysis_core::model::{AnalysisRun, AnalysisRunStatus, time};
 use analysis_core::secrets::SecretSource;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::Providers;
-use crate::replay::{Advance, MetricInfo, TimelineEntry, VirtualRun};
+use crate::driver::LiveSource;
+use crate::replay::{MetricInfo, Noting, Timeline, TimelineEntry};
 
 /// The backtest window.
 #[derive(Clone, Debug)]
@@ -98,40 +97,28 @@ pub async fn backtest(
     }
     run.spec.metrics = kept;
 
-    let mut vr = VirtualRun::new(run, options.from, options.timeline_limit);
-    let reached_end = loop {
-        let now = vr.now();
-        let requests = vr.begin_pass(secrets);
-        let fetches = requests.into_iter().map(|request| async move {
-            let provider = providers.for_metric(&request.metric);
-            let fetched = provider
-                .fetch(&request.metric, &MeasureContext { now })
-                .await;
-            MeasureOutcome {
-                metric_metadata: provider.metric_metadata(&request.metric),
-                metric_name: request.metric_name,
-                started_at: now,
-                finished_at: now,
-                outcome: fetched.outcome,
-            }
-        });
-        let outcomes = futures::future::join_all(fetches).await;
-        vr.finish_pass(outcomes, &BTreeMap::new());
-        match vr.advance(Some(options.to)) {
-            Advance::Next => continue,
-            Advance::Horizon => break true,
-            Advance::Completed | Advance::Stalled => break false,
-        }
-    };
-    let finished = vr.finish();
+    // Live providers on a virtual clock: each query is evaluated at its virtual time.
+    let mut engine = RunEngine::new(run);
+    let clock = VirtualClock::new(options.from);
+    let mut source = Noting::new(LiveSource::new(providers));
+    let mut timeline = Timeline::new(options.timeline_limit);
+    let end = drive::drive(
+        &mut engine,
+        secrets,
+        &clock,
+        &mut source,
+        &mut timeline,
+        Some(options.to),
+    )
+    .await;
     Ok(BacktestReport {
-        status: finished.status,
+        status: engine.run().status.clone().unwrap_or_default(),
         from: time::format(&options.from),
         to: time::format(&options.to),
-        timeline: finished.timeline,
-        reached_end,
+        timeline: timeline.entries,
+        reached_end: end == End::Horizon,
         not_backtestable,
-        run_name: finished.run_name,
-        metrics: finished.metrics,
+        run_name: engine.run().metadata.name.clone().unwrap_or_default(),
+        metrics: source.metrics,
     })
 }

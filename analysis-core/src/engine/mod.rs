@@ -11,7 +11,7 @@
 //! use analysis_core::engine::{MeasureOutcome, RunEngine};
 //! use analysis_core::model::{AnalysisRun, Phase};
 //! use analysis_core::secrets::NoSecrets;
-//! use analysis_core::{ProviderOutput, Value};
+//! use analysis_core::{ProviderError, ProviderOutput, Value};
 //! use chrono::{DateTime, TimeDelta, Utc};
 //!
 //! // Three measurements a minute apart; no conditions, so every measurement is Successful.
@@ -30,13 +30,10 @@
 //!     let requests = engine.begin_pass(now, &NoSecrets);
 //!     // A real driver hands `request.metric` to a provider; here every answer is `1`.
 //!     let outcomes = requests
-//!         .into_iter()
-//!         .map(|request| MeasureOutcome {
-//!             metric_name: request.metric_name,
-//!             started_at: now,
-//!             finished_at: now,
-//!             outcome: Ok(ProviderOutput::new(Value::Float(1.0))),
-//!             metric_metadata: Default::default(),
+//!         .iter()
+//!         .map(|request| {
+//!             let answer: Result<_, ProviderError> = Ok(ProviderOutput::new(Value::Float(1.0)));
+//!             MeasureOutcome::new(request, now, now, answer)
 //!         })
 //!         .collect();
 //!     engine.finish_pass(now, outcomes);
@@ -67,7 +64,7 @@ mod tests;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 pub use ttl::{ttl_exceeded, ttl_expires_at};
 
@@ -79,26 +76,97 @@ use crate::secrets::SecretSource;
 use plan::MetricPlan;
 use schedule::Task;
 
-/// A measurement the driver must take now.
+/// A measurement the driver must take, resume or stop now.
 #[derive(Clone, Debug)]
 pub struct MeasureRequest {
+    /// The metric's name in the spec.
     pub metric_name: String,
     /// The metric templated with the real argument values (secrets included): hand it to the
     /// provider, never show it. Shared with the engine, which templates once per secret
     /// change, so a request costs no deep copy.
     pub metric: Arc<Metric>,
+    /// What is asked: Argo's provider interface has the same three calls.
+    pub kind: RequestKind,
 }
+
+/// What a [`MeasureRequest`] asks of the driver (Argo's `Run`, `Resume` and `Terminate`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum RequestKind {
+    /// Take a new measurement.
+    Measure,
+    /// Finish this in-flight measurement (it was answered [`Outcome::Running`] before).
+    Resume(Measurement),
+    /// The run is terminating: stop this in-flight measurement. A Successful answer gets the
+    /// message `Metric Terminated`, as in Argo.
+    Terminate(Measurement),
+}
+
+/// How long the engine waits before asking again about a measurement left in flight without
+/// a `resumeAt` (unanswered, or [`Outcome::Running`] with none): Argo's error retry gap.
+pub const IN_FLIGHT_RESUME: TimeDelta = TimeDelta::seconds(10);
 
 /// What the driver got for a [`MeasureRequest`].
 #[derive(Clone, Debug)]
 pub struct MeasureOutcome {
+    /// The request's metric name.
     pub metric_name: String,
+    /// When the provider was asked.
     pub started_at: DateTime<Utc>,
+    /// When it answered.
     pub finished_at: DateTime<Utc>,
-    pub outcome: Result<ProviderOutput, ProviderError>,
+    /// The answer.
+    pub outcome: Outcome,
     /// The provider's metric-level metadata (e.g. `ResolvedPrometheusQuery`); stored when the
     /// metric's result is created, as Argo does.
     pub metric_metadata: BTreeMap<String, String>,
+    /// Where the answer came from, for the source's own bookkeeping (a recording's line
+    /// number); echoed in [`Recorded::origin`].
+    pub origin: Option<usize>,
+}
+
+impl MeasureOutcome {
+    /// An answer to `request` taken between `started_at` and `finished_at`.
+    pub fn new(
+        request: &MeasureRequest,
+        started_at: DateTime<Utc>,
+        finished_at: DateTime<Utc>,
+        outcome: impl Into<Outcome>,
+    ) -> MeasureOutcome {
+        MeasureOutcome {
+            metric_name: request.metric_name.clone(),
+            started_at,
+            finished_at,
+            outcome: outcome.into(),
+            metric_metadata: BTreeMap::new(),
+            origin: None,
+        }
+    }
+}
+
+/// A provider's answer to a request.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// A result (the conditions decide the phase) or an error (an Error measurement).
+    Answered(Result<ProviderOutput, ProviderError>),
+    /// Not finished yet (Argo's Running measurement): the engine keeps it in flight and asks
+    /// to resume it at `resume_at`, or [`IN_FLIGHT_RESUME`] after this pass when `None`.
+    Running {
+        /// When to ask again.
+        resume_at: Option<DateTime<Utc>>,
+    },
+    /// The provider decided the phase itself, as Argo's `Terminate` does.
+    Decided {
+        /// The measurement's phase.
+        phase: Phase,
+        /// Its message.
+        message: String,
+    },
+}
+
+impl From<Result<ProviderOutput, ProviderError>> for Outcome {
+    fn from(answer: Result<ProviderOutput, ProviderError>) -> Outcome {
+        Outcome::Answered(answer)
+    }
 }
 
 /// One measurement recorded by a pass.
@@ -109,6 +177,8 @@ pub struct Recorded {
     pub measurement: Measurement,
     /// The conditions' sub-expression values, when explaining is on ([`RunEngine::set_explain`]).
     pub explanation: Vec<ExplainStep>,
+    /// [`MeasureOutcome::origin`] of the answer.
+    pub origin: Option<usize>,
 }
 
 /// What a pass did.
@@ -129,6 +199,7 @@ pub struct Phased {
     pub measurement: Measurement,
     pub explanation: Vec<ExplainStep>,
     pub metric_metadata: BTreeMap<String, String>,
+    pub origin: Option<usize>,
 }
 
 /// The metrics templated with real secret values, rebuilt only when those values change.
@@ -151,6 +222,8 @@ enum Pass {
     Measuring {
         /// Snapshot of `spec.terminate` at the start of the pass, as Argo reads one object.
         terminate: bool,
+        /// When the pass began: the start of measurements the driver leaves unanswered.
+        began: DateTime<Utc>,
     },
 }
 
@@ -204,6 +277,14 @@ impl RunEngine {
         }
     }
 
+    /// The metric `name` templated with the real argument values, as the last pass handed it
+    /// to the driver (secrets included: never show it). `None` before the first pass.
+    pub fn templated_metric(&self, name: &str) -> Option<&Arc<Metric>> {
+        let plans = self.plans.as_ref().ok()?;
+        let i = plans.iter().position(|p| p.name == name)?;
+        self.templated.as_ref()?.metrics.get(i)
+    }
+
     /// Fill [`Recorded::explanation`] with the conditions' sub-expression values.
     pub fn set_explain(&mut self, explain: bool) {
         self.explain = explain;
@@ -250,17 +331,38 @@ impl RunEngine {
         let (Ok(plans), Some(templated)) = (&self.plans, &self.templated) else {
             return Vec::new();
         };
+        let results = self
+            .run
+            .status
+            .as_ref()
+            .map_or(&[][..], |s| &s.metric_results[..]);
         let requests = self
             .tasks
             .iter()
+            .zip(&self.result_idx)
             .zip(plans.iter().zip(&templated.metrics))
-            .filter(|(task, _)| task.is_some())
-            .map(|(_, (p, m))| MeasureRequest {
-                metric_name: p.name.clone(),
-                metric: Arc::clone(m),
+            .filter_map(|((task, idx), (p, m))| {
+                let in_flight = || {
+                    idx.and_then(|i| results.get(i))
+                        .and_then(|r| r.measurements.last())
+                        .cloned()
+                };
+                let kind = match (*task)? {
+                    Task::Measure => RequestKind::Measure,
+                    Task::Resume => RequestKind::Resume(in_flight()?),
+                    Task::Terminate => RequestKind::Terminate(in_flight()?),
+                };
+                Some(MeasureRequest {
+                    metric_name: p.name.clone(),
+                    metric: Arc::clone(m),
+                    kind,
+                })
             })
             .collect();
-        self.pass = Some(Pass::Measuring { terminate });
+        self.pass = Some(Pass::Measuring {
+            terminate,
+            began: now,
+        });
         requests
     }
 
@@ -288,7 +390,7 @@ impl RunEngine {
                 measurements: Vec::new(),
                 changed,
             },
-            Some(Pass::Measuring { terminate }) => {
+            Some(Pass::Measuring { terminate, began }) => {
                 terminated_meanwhile = self.run.spec.terminate && !terminate;
                 let Ok(plans) = &self.plans else {
                     return PassReport::default();
@@ -302,6 +404,7 @@ impl RunEngine {
                         tasks: &self.tasks,
                         mask,
                         terminate,
+                        began,
                     },
                     status,
                     now,
@@ -335,6 +438,22 @@ impl RunEngine {
             })
             .chain(self.wake_now)
             .min()
+    }
+
+    /// When metric `name` next wants a pass: its next measurement, the resumption of one in
+    /// flight, or the end of its initial delay. `None` when it wants none (complete, count
+    /// reached, unknown name) or, before the run's first pass, whenever the run starts.
+    /// Drivers show this ("next in 12s") instead of re-deriving the schedule.
+    pub fn metric_due_at(&self, name: &str) -> Option<DateTime<Utc>> {
+        let Ok(plans) = &self.plans else {
+            return None;
+        };
+        let i = plans.iter().position(|p| p.name == name)?;
+        let status = self.run.status.as_ref();
+        let result = status
+            .zip(self.result_idx.get(i).copied().flatten())
+            .and_then(|(s, r)| s.metric_results.get(r));
+        schedule::wake_at(plans.get(i)?, result, status.and_then(|s| s.started_at))
     }
 
     /// Requests termination (`spec.terminate: true`): the next pass takes no new measurements

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use super::plan::MetricPlan;
 use super::run::assess_run;
 use super::schedule::Task;
-use super::{MeasureOutcome, PassReport, Phased, Recorded, Templated, counters};
+use super::{
+    IN_FLIGHT_RESUME, MeasureOutcome, Outcome, PassReport, Phased, Recorded, Templated, counters,
+};
 use crate::model::{AnalysisRunStatus, Measurement, MetricResult, Phase};
 use crate::secrets::mask;
 
@@ -38,7 +40,7 @@ pub(crate) fn evaluate_outcomes(
         };
         let mut explanation = Vec::new();
         match o.outcome {
-            Ok(output) => {
+            Outcome::Answered(Ok(output)) => {
                 let evaluation = if explain {
                     conditions.evaluate_explained(&output.result, o.finished_at)
                 } else {
@@ -52,16 +54,56 @@ pub(crate) fn evaluate_outcomes(
                     measurement.metadata = output.metadata;
                 }
             }
-            Err(error) => measurement.message = error.message,
+            Outcome::Answered(Err(error)) => measurement.message = error.message,
+            Outcome::Running { resume_at } => {
+                measurement.phase = Phase::Running;
+                measurement.finished_at = None;
+                measurement.resume_at = Some(resume_at.unwrap_or_else(|| later(o.finished_at)));
+            }
+            Outcome::Decided { phase, message } => {
+                measurement.phase = phase;
+                measurement.message = message;
+            }
         }
         phased.push(Phased {
             metric_name: o.metric_name,
             measurement,
             explanation,
             metric_metadata: o.metric_metadata,
+            origin: o.origin,
         });
     }
     phased
+}
+
+/// When to ask again about a measurement left in flight without a `resumeAt`.
+fn later(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.checked_add_signed(IN_FLIGHT_RESUME).unwrap_or(now)
+}
+
+/// The measurement a requested metric gets when the driver leaves it unanswered: in flight
+/// (started when the pass began), so the schedule moves on to its `resumeAt` instead of asking
+/// for the same past instant again; an unanswered resume or terminate keeps its measurement.
+fn unanswered(
+    task: Task,
+    last: Option<&Measurement>,
+    began: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Measurement {
+    let mut m = match (task, last) {
+        (Task::Resume | Task::Terminate, Some(last)) if last.finished_at.is_none() => last.clone(),
+        _ => Measurement {
+            phase: Phase::Running,
+            message: String::new(),
+            started_at: Some(began),
+            finished_at: None,
+            value: String::new(),
+            metadata: Default::default(),
+            resume_at: None,
+        },
+    };
+    m.resume_at = Some(later(now));
+    m
 }
 
 /// What `finish` needs from the engine besides the status.
@@ -71,6 +113,7 @@ pub(crate) struct Ctx<'a> {
     pub tasks: &'a [Option<Task>],
     pub mask: &'a [String],
     pub terminate: bool,
+    pub began: DateTime<Utc>,
 }
 
 /// Records the measurements of this pass and assesses the run.
@@ -86,6 +129,7 @@ pub(crate) fn finish(
         tasks,
         mask: secrets,
         terminate,
+        began,
     } = ctx;
     let mut changed = false;
 
@@ -94,16 +138,34 @@ pub(crate) fn finish(
     let mut phased: Vec<Option<Phased>> = phased.into_iter().map(Some).collect();
     let mut recorded = Vec::with_capacity(phased.len());
     for (i, (plan, idx)) in plans.iter().zip(result_idx.iter_mut()).enumerate() {
-        if !matches!(tasks.get(i), Some(Some(_))) {
-            continue;
-        }
-        let Some(mut p) = phased
-            .iter_mut()
-            .find(|p| p.as_ref().is_some_and(|p| p.metric_name == plan.name))
-            .and_then(Option::take)
-        else {
+        let Some(Some(task)) = tasks.get(i).copied() else {
             continue;
         };
+        let answer = phased
+            .iter_mut()
+            .find(|p| p.as_ref().is_some_and(|p| p.metric_name == plan.name))
+            .and_then(Option::take);
+        let mut p = match answer {
+            Some(p) => p,
+            None => {
+                let last = idx
+                    .and_then(|r| status.metric_results.get(r))
+                    .and_then(|r| r.measurements.last());
+                Phased {
+                    metric_name: plan.name.clone(),
+                    measurement: unanswered(task, last, began, now),
+                    explanation: Vec::new(),
+                    metric_metadata: Default::default(),
+                    origin: None,
+                }
+            }
+        };
+        if task == Task::Terminate
+            && p.measurement.phase == Phase::Successful
+            && p.measurement.finished_at.is_some()
+        {
+            p.measurement.message = "Metric Terminated".to_string();
+        }
         if !secrets.is_empty() {
             p.measurement.message = mask(&p.measurement.message, secrets);
         }
@@ -121,19 +183,27 @@ pub(crate) fn finish(
         };
         let Some(result) = result else { continue };
         counters::count(result, p.measurement.phase);
-        let resumes = tasks.get(i) == Some(&Some(Task::Resume))
+        let resumes = matches!(task, Task::Resume | Task::Terminate)
             && result
                 .measurements
                 .last()
                 .is_some_and(|m| m.finished_at.is_none());
-        let measurement = p.measurement;
-        recorded.push(Recorded {
-            metric_name: p.metric_name,
-            measurement: measurement.clone(),
-            explanation: p.explanation,
-        });
+        let mut measurement = p.measurement;
+        // Only finished measurements are reported; one in flight shows in the status.
+        if measurement.finished_at.is_some() {
+            recorded.push(Recorded {
+                metric_name: p.metric_name,
+                measurement: measurement.clone(),
+                explanation: p.explanation,
+                origin: p.origin,
+            });
+        }
         match result.measurements.last_mut() {
-            Some(last) if resumes => *last = measurement,
+            Some(last) if resumes => {
+                // A resumed measurement started when it was first taken.
+                measurement.started_at = last.started_at.or(measurement.started_at);
+                *last = measurement;
+            }
             _ => result.measurements.push(measurement),
         }
         changed = true;

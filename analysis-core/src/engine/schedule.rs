@@ -25,6 +25,8 @@ pub(crate) enum Task {
     Measure,
     /// Take the in-flight last measurement again; its outcome replaces it.
     Resume,
+    /// The run is terminating: stop the in-flight last measurement; its outcome replaces it.
+    Terminate,
 }
 
 /// The smallest step a virtual clock can take past a finish time.
@@ -66,10 +68,13 @@ pub(crate) fn task(
     if let Some(last) = last
         && last.finished_at.is_none()
     {
-        // In flight (only asynchronous providers leave one; none of Augur's do). Terminating
-        // an in-flight measurement is a provider operation Augur's providers do not have.
+        // In flight (an asynchronous provider's Running measurement, or one the driver left
+        // unanswered): terminated at once when the run terminates, else resumed when due.
+        if terminating {
+            return Some(Task::Terminate);
+        }
         let waiting = last.resume_at.is_some_and(|t| t > now);
-        return (!terminating && !waiting).then_some(Task::Resume);
+        return (!waiting).then_some(Task::Resume);
     }
     if terminating {
         return None;

@@ -1,12 +1,14 @@
 //! What a live run shows: on a terminal, a table per metric redrawn in place; piped, one line
 //! per measurement so logs and `grep` work.
 
+use std::future::Future;
 use std::io::{IsTerminal, Write};
+use std::time::Duration;
 
-use analysis_core::duration::parse_duration;
+use analysis_core::drive::{Flow, Interrupt, Observer};
 use analysis_core::engine::{PassReport, RunEngine};
-use analysis_core::model::{AnalysisRun, MetricResult, Phase};
-use chrono::{TimeDelta, Utc};
+use analysis_core::model::{AnalysisRun, MetricResult};
+use chrono::Utc;
 
 use super::common::Output;
 
@@ -28,7 +30,7 @@ impl Progress {
     /// After a pass: redraw the table, or print the pass's measurements as lines.
     pub fn measured(&mut self, engine: &RunEngine, report: &PassReport) {
         if self.tty {
-            self.draw(engine.run());
+            self.draw(engine);
             return;
         }
         for r in &report.measurements {
@@ -51,7 +53,7 @@ impl Progress {
     /// Between passes: keep the "next measurement in" column current.
     pub fn tick(&mut self, engine: &RunEngine) {
         if self.tty {
-            self.draw(engine.run());
+            self.draw(engine);
         }
     }
 
@@ -70,7 +72,7 @@ impl Progress {
         }
         let run = engine.run();
         if self.tty {
-            self.draw(run);
+            self.draw(engine);
         }
         let status = run.status.as_ref();
         let phase = status
@@ -92,13 +94,13 @@ impl Progress {
         }
     }
 
-    fn draw(&mut self, run: &AnalysisRun) {
+    fn draw(&mut self, engine: &RunEngine) {
         let mut out = std::io::stdout().lock();
         // Move up over the previous drawing and clear it.
         if self.drawn > 0 {
             let _ = write!(out, "\x1b[{}F\x1b[J", self.drawn);
         }
-        let lines = table(run);
+        let lines = table(engine);
         for l in &lines {
             let _ = writeln!(out, "{l}");
         }
@@ -112,7 +114,8 @@ fn run_name(run: &AnalysisRun) -> &str {
 }
 
 /// The live table: one row per metric of the spec.
-fn table(run: &AnalysisRun) -> Vec<String> {
+fn table(engine: &RunEngine) -> Vec<String> {
+    let run = engine.run();
     let status = run.status.as_ref();
     let phase = status
         .and_then(|s| s.phase)
@@ -145,7 +148,7 @@ fn table(run: &AnalysisRun) -> Vec<String> {
                     .last()
                     .map(|m| m.value.clone())
                     .unwrap_or_default(),
-                next_in(r, metric.interval.as_deref()),
+                next_in(r, engine.metric_due_at(&metric.name)),
             ),
         };
         lines.push(format!(
@@ -161,28 +164,18 @@ fn table(run: &AnalysisRun) -> Vec<String> {
     lines
 }
 
-/// When the metric measures next: after an Error, 10 s; otherwise its interval, from the
-/// last measurement's finish (semantics §4.5). Display only; the engine decides.
-fn next_in(r: &MetricResult, interval: Option<&str>) -> String {
+/// When the metric measures next, as the engine schedules it.
+fn next_in(r: &MetricResult, due: Option<chrono::DateTime<Utc>>) -> String {
     if r.phase.is_completed() {
         return "-".to_string();
     }
-    let Some(last) = r.measurements.last() else {
+    if r.measurements.is_empty() {
         return String::new();
-    };
-    let gap = if last.phase == Phase::Error {
-        TimeDelta::seconds(10)
-    } else {
-        match interval.map(parse_duration) {
-            Some(Ok(d)) => d,
-            _ => return "-".to_string(),
-        }
-    };
-    let Some(finished) = last.finished_at else {
-        return String::new();
-    };
-    let left = (finished + gap - Utc::now()).num_seconds().max(0);
-    format!("{left}s")
+    }
+    match due {
+        Some(due) => format!("{}s", (due - Utc::now()).num_seconds().max(0)),
+        None => "-".to_string(),
+    }
 }
 
 fn truncate(s: &str, width: usize) -> String {
@@ -192,5 +185,31 @@ fn truncate(s: &str, width: usize) -> String {
         let mut t: String = s.chars().take(width.saturating_sub(1)).collect();
         t.push('…');
         t
+    }
+}
+
+/// The live view watches the one driver: it redraws after every pass and each second while
+/// waiting, and Ctrl-C terminates the run the way `spec.terminate` does.
+impl Observer for Progress {
+    fn after_pass<'a>(
+        &'a mut self,
+        engine: &'a RunEngine,
+        report: &'a PassReport,
+    ) -> impl Future<Output = Flow> + Send + 'a {
+        self.measured(engine, report);
+        std::future::ready(Flow::Continue)
+    }
+
+    async fn interrupt(&mut self, engine: &RunEngine) -> Interrupt {
+        let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => self.tick(engine),
+                _ = &mut ctrl_c => {
+                    self.note("interrupted: terminating the run");
+                    return Interrupt::Terminate;
+                }
+            }
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use analysis_core::engine::RunEngine;
 use analysis_core::secrets::SecretSource;
-use providers::driver::{self, SystemClock};
+use providers::driver::{FetchObserver, LiveSource, WallClock};
 use providers::{ProviderOptions, Providers};
 
 use super::common::{LiveInputs, Output, block_on, exit_code, load_run, secret_source};
@@ -46,51 +46,26 @@ pub fn setup(template: &std::path::Path, inputs: &LiveInputs) -> Result<LiveSetu
     })
 }
 
-/// Drives the run until it completes or Ctrl-C terminates it.
+/// Drives the run until it completes or Ctrl-C terminates it: the one driver with the wall
+/// clock, the live providers and the live table as its observer.
 pub async fn drive(
     setup: &mut LiveSetup,
     progress: &mut Progress,
-    observer: Option<&dyn driver::FetchObserver>,
+    observer: Option<&dyn FetchObserver>,
 ) {
-    let clock = SystemClock;
-    let mut interrupted = false;
-    loop {
-        let report = driver::run_pass(
-            &mut setup.engine,
-            &setup.providers,
-            setup.secrets.as_ref(),
-            &clock,
-            observer,
-        )
-        .await;
-        progress.measured(&setup.engine, &report);
-        if setup.engine.is_completed() || interrupted {
-            break;
-        }
-        let Some(next) = setup.engine.next_pass_at() else {
-            break;
-        };
-        // Sleep until the next pass, redrawing the live view each second.
-        loop {
-            let now = chrono::Utc::now();
-            if now >= next {
-                break;
-            }
-            let wait = (next - now)
-                .to_std()
-                .unwrap_or_default()
-                .min(std::time::Duration::from_secs(1));
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => progress.tick(&setup.engine),
-                _ = tokio::signal::ctrl_c() => {
-                    progress.note("interrupted: terminating the run");
-                    setup.engine.terminate();
-                    interrupted = true;
-                    break;
-                }
-            }
-        }
+    let mut source = LiveSource::new(&setup.providers);
+    if let Some(observer) = observer {
+        source = source.observed(observer);
     }
+    analysis_core::drive::drive(
+        &mut setup.engine,
+        setup.secrets.as_ref(),
+        &WallClock,
+        &mut source,
+        progress,
+        None,
+    )
+    .await;
     progress.finish(&setup.engine);
 }
 

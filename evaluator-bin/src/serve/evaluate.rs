@@ -2,14 +2,16 @@
 //! measurement of every metric, now, through the same engine and driver as scheduled runs.
 //! Nothing is stored.
 
+use std::future::Future;
 use std::time::Duration;
 
 use analysis_core::args::one_shot;
-use analysis_core::engine::{Recorded, RunEngine};
+use analysis_core::drive::{self, Flow, Observer};
+use analysis_core::engine::{PassReport, Recorded, RunEngine};
 use analysis_core::evaluate::ExplainStep;
 use analysis_core::{AnalysisRun, Phase};
-use chrono::Utc;
-use providers::driver::{SystemClock, run_pass};
+use chrono::{DateTime, Utc};
+use providers::driver::{LiveSource, WallClock};
 use serde::Serialize;
 
 use super::error::ApiError;
@@ -56,38 +58,54 @@ impl Service {
 
         let mut engine = RunEngine::new(run);
         let secrets = self.core.secrets.as_ref();
-        let deadline =
-            Utc::now() + chrono::Duration::from_std(EVALUATE_TIMEOUT).unwrap_or_default();
-        let mut recorded: Vec<Recorded> = Vec::new();
-        // Up to MAX_PASSES passes; a run still going then, or whose next pass would fall past
-        // the deadline, is terminated, and the one pass more completes it.
-        for pass in 1..=MAX_PASSES + 1 {
-            let report = run_pass(
-                &mut engine,
-                &self.core.providers,
-                secrets,
-                &SystemClock,
-                None,
-            )
-            .await;
-            recorded.extend(report.measurements);
-            if engine.is_completed() {
-                break;
-            }
-            match engine.next_pass_at() {
-                Some(at) if at < deadline && pass < MAX_PASSES => {
-                    let wait = (at - Utc::now()).to_std().unwrap_or_default();
-                    tokio::time::sleep(wait).await;
-                }
-                _ => engine.terminate(),
-            }
-        }
+        let mut watch = Deadline {
+            at: Utc::now() + chrono::Duration::from_std(EVALUATE_TIMEOUT).unwrap_or_default(),
+            passes: 0,
+            recorded: Vec::new(),
+        };
+        let mut source = LiveSource::new(&self.core.providers);
+        drive::drive(
+            &mut engine,
+            secrets,
+            &WallClock,
+            &mut source,
+            &mut watch,
+            None,
+        )
+        .await;
+        let recorded = watch.recorded;
         Ok(verdict(
             engine.run(),
             engine.is_completed(),
             &recorded,
             secrets,
         ))
+    }
+}
+
+/// Keeps what an evaluation measured, and terminates it (so the next pass completes it) once
+/// it has taken [`MAX_PASSES`] passes or its next one would fall past the deadline.
+struct Deadline {
+    at: DateTime<Utc>,
+    passes: usize,
+    recorded: Vec<Recorded>,
+}
+
+impl Observer for Deadline {
+    fn after_pass<'a>(
+        &'a mut self,
+        engine: &'a RunEngine,
+        report: &'a PassReport,
+    ) -> impl Future<Output = Flow> + Send + 'a {
+        self.passes += 1;
+        self.recorded.extend(report.measurements.iter().cloned());
+        let in_time = engine.next_pass_at().is_some_and(|next| next < self.at);
+        let flow = if engine.is_completed() || (in_time && self.passes < MAX_PASSES) {
+            Flow::Continue
+        } else {
+            Flow::Terminate
+        };
+        std::future::ready(flow)
     }
 }
 

@@ -10,7 +10,6 @@ mod evaluate;
 mod grpc;
 mod http;
 mod metrics;
-mod queue;
 mod redact;
 mod registry;
 mod scheduler;

@@ -1,38 +1,38 @@
-//! One scheduler drives every active run through the one engine.
+//! The service's scheduler: every active run is the one driver ([`analysis_core::drive`]) on
+//! the wall clock with the live providers, in a task of its own, with [`Commit`] as its
+//! observer. Nothing here decides what to measure or when: that is the engine's job, so the
+//! service behaves exactly like `augur run`.
 //!
-//! A single task owns every idle [`RunEngine`] and a [`DueQueue`] of when each is next due;
-//! it sleeps until the earliest, then hands each due engine to a pass task that calls
-//! [`providers::driver::run_pass`] (the providers bound their own concurrency), commits the
-//! result to the store and only then publishes it. The engine comes back with the pass's
-//! outcome and is queued again at [`RunEngine::next_pass_at`]. Nothing here decides what to
-//! measure or when: that is the engine's job, so the service behaves exactly like `augur run`.
-//!
-//! Completed runs with a `spec.ttlStrategy` wait in a second queue until
+//! After each pass the observer commits the pass to the store and only then publishes it; a
+//! commit that fails is retried before the run measures anything new, so nothing is lost
+//! while the process lives and nothing is measured twice. Terminate and delete reach a run's
+//! task through its control channel: while it waits for its next pass at once, during a pass
+//! right after it. Completed runs with a `spec.ttlStrategy` wait in their task until
 //! [`RunEngine::ttl_expires_at`], then are deleted from the store and from memory, as Argo's
 //! controller garbage-collects them.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use analysis_core::engine::{RunEngine, ttl_expires_at};
+use analysis_core::drive::{self, End, Flow, Interrupt, Observer};
+use analysis_core::engine::{PassReport, RunEngine, ttl_expires_at};
 use analysis_core::{AnalysisRun, Measurement};
-use chrono::Utc;
-use providers::driver::{SystemClock, run_pass};
-use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinSet;
-use tokio::time::Instant;
+use chrono::{DateTime, Utc};
+use providers::driver::{LiveSource, WallClock};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::{AbortHandle, JoinSet};
 
 use super::core::Core;
-use super::queue::DueQueue;
 use super::store::{EncodedStatus, PassRecord};
 
 /// How long to wait before retrying a pass whose commit failed.
 const STORE_RETRY: Duration = Duration::from_secs(1);
-/// The shortest gap after a pass that neither measured nor changed anything, so an engine
-/// that keeps answering "due now" cannot spin the scheduler.
-const IDLE_FLOOR: Duration = Duration::from_millis(50);
+/// How long a run the driver reports stalled waits before it is driven again (a guard
+/// against engine bugs: a correct engine never stalls).
+const STALL_BACKOFF: Duration = Duration::from_secs(1);
 
 enum Command {
     Add {
@@ -49,12 +49,18 @@ enum Command {
     Expire {
         id: i64,
         name: String,
-        at_us: i64,
+        at: DateTime<Utc>,
     },
     Shutdown {
         grace: Duration,
         reply: oneshot::Sender<usize>,
     },
+}
+
+/// What a run's task hears from the scheduler.
+enum Control {
+    /// Terminate; the reply goes once the terminating pass is committed.
+    Terminate(oneshot::Sender<()>),
 }
 
 /// Sends work to the scheduler task; cheap to clone.
@@ -82,6 +88,7 @@ impl SchedulerHandle {
         }
     }
 
+    /// Stops driving a run (it was deleted).
     pub fn remove(&self, id: i64) {
         let _ = self.tx.send(Command::Remove { id });
     }
@@ -90,13 +97,12 @@ impl SchedulerHandle {
     /// without one is kept.
     pub fn expire_later(&self, id: i64, run: &AnalysisRun) {
         if let (Some(at), Some(name)) = (ttl_expires_at(run), run.metadata.name.clone()) {
-            let at_us = at.timestamp_micros();
-            let _ = self.tx.send(Command::Expire { id, name, at_us });
+            let _ = self.tx.send(Command::Expire { id, name, at });
         }
     }
 
     /// Starts no new passes, lets those in flight finish within `grace`, then stops. Returns
-    /// how many passes were abandoned (they will be taken again after a restart).
+    /// how many runs were abandoned mid-pass (they will be taken again after a restart).
     pub async fn shutdown(&self, grace: Duration) -> usize {
         let (reply, rx) = oneshot::channel();
         if self.tx.send(Command::Shutdown { grace, reply }).is_err() {
@@ -106,45 +112,18 @@ impl SchedulerHandle {
     }
 }
 
-/// Measurements of a pass whose commit failed. The engine has already advanced past them, so
-/// they are committed (and only then reported) before the run measures anything new: none is
-/// lost while the process lives, and none is taken twice.
-type Unsaved = Vec<(String, Measurement)>;
-
-struct Slot {
-    /// `None` while a pass holds the engine.
-    engine: Option<RunEngine>,
-    unsaved: Option<Unsaved>,
-    /// Terminate arrived during a pass: apply it when the engine comes back.
-    pending_terminate: bool,
-    waiters: Vec<oneshot::Sender<()>>,
-}
-
-enum Outcome {
-    Committed {
-        completed: bool,
-        next_due_us: Option<i64>,
-        idle: bool,
-    },
-    Deleted,
-    StoreFailed(Unsaved),
-}
-
-struct Done {
-    id: i64,
-    engine: RunEngine,
-    outcome: Outcome,
+/// A run's task as the scheduler holds it.
+struct Task {
+    control: mpsc::UnboundedSender<Control>,
+    abort: AbortHandle,
 }
 
 struct Scheduler {
     core: Arc<Core>,
-    slots: HashMap<i64, Slot>,
-    queue: DueQueue,
-    tasks: JoinSet<Done>,
-    task_runs: HashMap<tokio::task::Id, i64>,
-    /// Completed runs with a TTL, by when they expire, and their names.
-    expiry: DueQueue,
-    expiring: HashMap<i64, String>,
+    tasks: HashMap<i64, Task>,
+    joins: JoinSet<i64>,
+    /// Set on shutdown: every run stops at its next wait.
+    stopping: watch::Sender<bool>,
 }
 
 /// Starts the scheduler task.
@@ -152,35 +131,17 @@ pub fn spawn(core: Arc<Core>) -> SchedulerHandle {
     let (tx, rx) = mpsc::unbounded_channel();
     let scheduler = Scheduler {
         core,
-        slots: HashMap::new(),
-        queue: DueQueue::default(),
-        tasks: JoinSet::new(),
-        task_runs: HashMap::new(),
-        expiry: DueQueue::default(),
-        expiring: HashMap::new(),
+        tasks: HashMap::new(),
+        joins: JoinSet::new(),
+        stopping: watch::channel(false).0,
     };
     tokio::spawn(scheduler.run(rx));
     SchedulerHandle { tx }
 }
 
-fn now_us() -> i64 {
-    Utc::now().timestamp_micros()
-}
-
-fn instant_at(due_us: i64) -> Instant {
-    let wait = u64::try_from(due_us.saturating_sub(now_us())).unwrap_or(0);
-    Instant::now() + Duration::from_micros(wait)
-}
-
 impl Scheduler {
     async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Command>) {
         loop {
-            let next = match (self.queue.next_due(), self.expiry.next_due()) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            let deadline =
-                next.map_or_else(|| Instant::now() + Duration::from_secs(3600), instant_at);
             tokio::select! {
                 cmd = rx.recv() => match cmd {
                     Some(Command::Shutdown { grace, reply }) => {
@@ -191,337 +152,321 @@ impl Scheduler {
                     Some(cmd) => self.command(cmd),
                     None => return,
                 },
-                Some(joined) = self.tasks.join_next_with_id(), if !self.tasks.is_empty() => {
+                Some(joined) = self.joins.join_next(), if !self.joins.is_empty() => {
                     self.joined(joined);
-                }
-                _ = tokio::time::sleep_until(deadline), if next.is_some() => {
-                    self.dispatch();
-                    self.expire();
                 }
             }
         }
+    }
+
+    fn start(
+        &mut self,
+        id: i64,
+        work: impl Future<Output = ()> + Send + 'static,
+        control: mpsc::UnboundedSender<Control>,
+    ) {
+        if let Some(old) = self.tasks.remove(&id) {
+            old.abort.abort();
+        }
+        let abort = self.joins.spawn(async move {
+            work.await;
+            id
+        });
+        self.tasks.insert(id, Task { control, abort });
     }
 
     fn command(&mut self, cmd: Command) {
         match cmd {
             Command::Add { id, run } => {
-                self.slots.insert(
-                    id,
-                    Slot {
-                        engine: Some(RunEngine::new(*run)),
-                        unsaved: None,
-                        pending_terminate: false,
-                        waiters: Vec::new(),
+                let (control, rx) = mpsc::unbounded_channel();
+                let work = drive_run(self.core.clone(), id, *run, rx, self.stopping.subscribe());
+                self.start(id, work, control);
+            }
+            Command::Terminate { id, reply } => {
+                let reply = match self.tasks.get(&id) {
+                    Some(task) => match task.control.send(Control::Terminate(reply)) {
+                        Ok(()) => return,
+                        Err(mpsc::error::SendError(Control::Terminate(reply))) => reply,
                     },
-                );
-                self.queue.schedule(id, now_us());
+                    None => reply,
+                };
+                let _ = reply.send(());
             }
-            Command::Terminate { id, reply } => match self.slots.get_mut(&id) {
-                None => {
-                    let _ = reply.send(());
-                }
-                Some(slot) => {
-                    slot.waiters.push(reply);
-                    match slot.engine.as_mut() {
-                        Some(engine) => {
-                            engine.terminate();
-                            self.queue.schedule(id, now_us());
-                        }
-                        None => slot.pending_terminate = true,
-                    }
-                }
-            },
             Command::Remove { id } => {
-                self.slots.remove(&id);
-                self.queue.cancel(id);
-                self.expiry.cancel(id);
-                self.expiring.remove(&id);
+                if let Some(task) = self.tasks.remove(&id) {
+                    task.abort.abort();
+                }
             }
-            Command::Expire { id, name, at_us } => {
-                self.expiring.insert(id, name);
-                self.expiry.schedule(id, at_us);
+            Command::Expire { id, name, at } => {
+                let (control, _) = mpsc::unbounded_channel();
+                let work = expire_at(self.core.clone(), id, name, at, self.stopping.subscribe());
+                self.start(id, work, control);
             }
             Command::Shutdown { .. } => {}
         }
     }
 
-    /// Deletes every completed run whose TTL has expired: store first, then memory. A failed
-    /// delete is logged and left to the next start, which expires it again.
-    fn expire(&mut self) {
-        for (id, _) in self.expiry.pop_due(now_us()) {
-            let Some(name) = self.expiring.remove(&id) else {
-                continue;
-            };
-            let core = self.core.clone();
-            tokio::spawn(async move {
-                match core.store.delete_run(id).await {
-                    Ok(_) => {
-                        core.registry.remove_if_id(&name, id);
-                        core.metrics.forget_run(&name);
-                        tracing::info!(run = %name, "ttlStrategy expired; run deleted");
-                    }
-                    Err(e) => {
-                        tracing::error!(run = %name, error = %e, "could not delete an expired run");
-                    }
+    fn joined(&mut self, joined: Result<i64, tokio::task::JoinError>) {
+        match joined {
+            Ok(id) => {
+                // A task replaced by a newer one for the same id has already been removed.
+                if self.tasks.get(&id).is_some_and(|t| t.abort.is_finished()) {
+                    self.tasks.remove(&id);
                 }
-            });
-        }
-    }
-
-    /// Starts a pass for every run now due.
-    fn dispatch(&mut self) {
-        for (id, due_us) in self.queue.pop_due(now_us()) {
-            let Some(slot) = self.slots.get_mut(&id) else {
-                continue;
-            };
-            let Some(engine) = slot.engine.take() else {
-                continue;
-            };
-            let unsaved = slot.unsaved.take();
-            let handle = self
-                .tasks
-                .spawn(pass(self.core.clone(), id, engine, due_us, unsaved));
-            self.task_runs.insert(handle.id(), id);
-        }
-    }
-
-    fn joined(&mut self, joined: Result<(tokio::task::Id, Done), tokio::task::JoinError>) {
-        let done = match joined {
-            Ok((task, done)) => {
-                self.task_runs.remove(&task);
-                done
             }
+            Err(e) if e.is_cancelled() => {}
             Err(e) => {
-                // A panicking pass loses its engine; the run resumes from the store on restart.
-                let run = self.task_runs.remove(&e.id());
-                tracing::error!(run_id = ?run, error = %e, "pass task failed");
-                if let Some(id) = run {
-                    self.slots.remove(&id);
-                }
-                return;
-            }
-        };
-        let id = done.id;
-        let Some(slot) = self.slots.get_mut(&id) else {
-            return;
-        };
-        match done.outcome {
-            Outcome::Deleted => {
-                self.slots.remove(&id);
-            }
-            Outcome::StoreFailed(unsaved) => {
-                slot.engine = Some(done.engine);
-                slot.unsaved = Some(unsaved);
-                let retry = i64::try_from(STORE_RETRY.as_micros()).unwrap_or(i64::MAX);
-                self.queue.schedule(id, now_us().saturating_add(retry));
-            }
-            Outcome::Committed {
-                completed: true, ..
-            } => {
-                for w in slot.waiters.drain(..) {
-                    let _ = w.send(());
-                }
-                self.slots.remove(&id);
-                let name = done.engine.run().metadata.name.clone();
-                if let (Some(at), Some(name)) = (done.engine.ttl_expires_at(), name) {
-                    self.expiring.insert(id, name);
-                    self.expiry.schedule(id, at.timestamp_micros());
-                }
-            }
-            Outcome::Committed {
-                completed: false,
-                next_due_us,
-                idle,
-            } => {
-                let mut engine = done.engine;
-                if std::mem::take(&mut slot.pending_terminate) {
-                    engine.terminate();
-                    slot.engine = Some(engine);
-                    self.queue.schedule(id, now_us());
-                    return;
-                }
-                slot.engine = Some(engine);
-                if let Some(mut due) = next_due_us {
-                    if idle {
-                        let floor = i64::try_from(IDLE_FLOOR.as_micros()).unwrap_or(0);
-                        due = due.max(now_us().saturating_add(floor));
-                    }
-                    self.queue.schedule(id, due);
-                }
+                // A panicking run loses its engine; it resumes from the store on restart.
+                tracing::error!(error = %e, "a run's task failed");
+                self.tasks.retain(|_, t| !t.abort.is_finished());
             }
         }
     }
 
-    /// Lets in-flight passes finish (and commit) within `grace`; abandons the rest.
+    /// Lets passes in flight finish (and commit) within `grace`; abandons the rest.
     async fn drain(&mut self, grace: Duration) -> usize {
-        let deadline = Instant::now() + grace;
-        while !self.tasks.is_empty() {
-            match tokio::time::timeout_at(deadline, self.tasks.join_next_with_id()).await {
+        let _ = self.stopping.send(true);
+        let deadline = tokio::time::Instant::now() + grace;
+        while !self.joins.is_empty() {
+            match tokio::time::timeout_at(deadline, self.joins.join_next()).await {
                 Ok(Some(joined)) => self.joined(joined),
-                Ok(None) => break,
-                Err(_) => break,
+                Ok(None) | Err(_) => break,
             }
         }
-        let abandoned = self.tasks.len();
-        self.tasks.abort_all();
+        let abandoned = self.joins.len();
+        self.joins.abort_all();
         abandoned
     }
 }
 
-/// How many passes the engine may ask for "at once" in a row before the run goes back to the
-/// queue (it asks after every change; the pass that follows almost never measures).
-const MAX_INLINE_PASSES: usize = 4;
-
-/// A run's turn: one pass, then the passes the engine wants at once (Argo re-reconciles after
-/// every status change), taken here rather than through the queue.
-async fn pass(
+/// One run's task: the driver until the run completes, then its TTL, if any.
+async fn drive_run(
     core: Arc<Core>,
     id: i64,
-    mut engine: RunEngine,
-    due_us: i64,
-    unsaved: Option<Unsaved>,
-) -> Done {
-    let mut outcome = one_pass(&core, id, &mut engine, Some(due_us), unsaved).await;
-    for _ in 0..MAX_INLINE_PASSES {
-        match outcome {
-            Outcome::Committed {
-                completed: false,
-                next_due_us: Some(due),
-                idle: false,
-            } if due <= now_us() => {
-                outcome = one_pass(&core, id, &mut engine, None, None).await;
+    run: AnalysisRun,
+    control: mpsc::UnboundedReceiver<Control>,
+    stopping: watch::Receiver<bool>,
+) {
+    let mut engine = RunEngine::new(run);
+    let mut commit = Commit {
+        core: core.clone(),
+        id,
+        control,
+        stopping: stopping.clone(),
+        waiters: Vec::new(),
+    };
+    let mut source = LiveSource::new(&core.providers);
+    loop {
+        let end = drive::drive(
+            &mut engine,
+            core.secrets.as_ref(),
+            &WallClock,
+            &mut source,
+            &mut commit,
+            None,
+        )
+        .await;
+        match end {
+            End::Completed => break,
+            End::Stalled => {
+                tracing::error!(
+                    run_id = id,
+                    "the engine stalled; driving the run again shortly"
+                );
+                let mut stop = stopping.clone();
+                tokio::select! {
+                    _ = tokio::time::sleep(STALL_BACKOFF) => {}
+                    _ = stop.wait_for(|s| *s) => return,
+                }
             }
-            _ => break,
+            End::Horizon | End::Exhausted | End::Stopped => return,
         }
     }
-    Done {
-        id,
-        engine,
-        outcome,
+    for w in commit.waiters.drain(..) {
+        let _ = w.send(());
+    }
+    let name = engine.run().metadata.name.clone();
+    if let (Some(at), Some(name)) = (engine.ttl_expires_at(), name) {
+        expire_at(core, id, name, at, stopping).await;
     }
 }
 
-/// One pass of one run: measure, commit, then publish. With `unsaved`, the previous pass's
-/// commit failed: commit that first and measure nothing new. `due_us`, for passes the queue
-/// woke, is when the pass was due, for the lag histogram.
-async fn one_pass(
-    core: &Core,
+/// Deletes a completed run when its TTL expires: store first, then memory. A failed delete
+/// is logged and left to the next start, which expires it again.
+async fn expire_at(
+    core: Arc<Core>,
     id: i64,
-    engine: &mut RunEngine,
-    due_us: Option<i64>,
-    unsaved: Option<Unsaved>,
-) -> Outcome {
-    let (measurements, changed) = match unsaved {
-        Some(unsaved) => (unsaved, true),
-        None => {
-            let lag = due_us.map(|due| now_us().saturating_sub(due) as f64 / 1e6);
-            core.metrics.pass_started(lag);
-            core.in_flight.fetch_add(1, Ordering::Relaxed);
-            let report = run_pass(
-                engine,
-                &core.providers,
-                core.secrets.as_ref(),
-                &SystemClock,
-                None,
-            )
-            .await;
-            core.in_flight.fetch_sub(1, Ordering::Relaxed);
-            let measurements: Unsaved = report
-                .measurements
-                .into_iter()
-                .map(|r| (r.metric_name, r.measurement))
-                .collect();
-            (measurements, report.changed)
+    name: String,
+    at: DateTime<Utc>,
+    mut stopping: watch::Receiver<bool>,
+) {
+    let wait = (at - Utc::now()).to_std().unwrap_or_default();
+    tokio::select! {
+        _ = tokio::time::sleep(wait) => {}
+        _ = stopping.wait_for(|s| *s) => return,
+    }
+    match core.store.delete_run(id).await {
+        Ok(_) => {
+            core.registry.remove_if_id(&name, id);
+            core.metrics.forget_run(&name);
+            tracing::info!(run = %name, "ttlStrategy expired; run deleted");
         }
-    };
+        Err(e) => tracing::error!(run = %name, error = %e, "could not delete an expired run"),
+    }
+}
 
-    let completed = engine.is_completed();
-    let next_due_us = if completed {
-        None
-    } else {
-        // One microsecond past the due instant: Argo's "due" is strictly after it.
-        engine
-            .next_pass_at()
-            .map(|t| t.timestamp_micros().saturating_add(1))
-    };
-    let idle = measurements.is_empty() && !changed;
-    if idle && !completed {
-        return Outcome::Committed {
-            completed,
-            next_due_us,
-            idle,
-        };
+/// The service's observer of a run's drive: commits every pass, then publishes it.
+struct Commit {
+    core: Arc<Core>,
+    id: i64,
+    control: mpsc::UnboundedReceiver<Control>,
+    stopping: watch::Receiver<bool>,
+    /// Terminate calls waiting for the run to complete.
+    waiters: Vec<oneshot::Sender<()>>,
+}
+
+impl Observer for Commit {
+    fn before_pass(
+        &mut self,
+        _engine: &mut RunEngine,
+        due: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) {
+        let lag = due.map(|due| (now - due).num_microseconds().unwrap_or(0).max(0) as f64 / 1e6);
+        self.core.metrics.pass_started(lag);
+        self.core.in_flight.fetch_add(1, Ordering::Relaxed);
     }
-    let status = match EncodedStatus::new(engine.run().status.as_ref()) {
-        Ok(s) => s,
-        Err(e) => {
-            core.metrics.store_error();
-            tracing::error!(run_id = id, error = %e, "could not encode a pass; retrying it");
-            return Outcome::StoreFailed(measurements);
+
+    async fn after_pass(&mut self, engine: &RunEngine, report: &PassReport) -> Flow {
+        self.core.in_flight.fetch_sub(1, Ordering::Relaxed);
+        let completed = engine.is_completed();
+        let idle = report.measurements.is_empty() && !report.changed;
+        if (!idle || completed) && !self.save(engine, report).await {
+            return Flow::Stop;
         }
-    };
-    let record = PassRecord {
-        id,
-        status: status.clone(),
-        completed,
-        next_due: engine.next_pass_at().filter(|_| !completed),
-        measurements: measurements.iter().map(|(n, m)| (n.as_str(), m)).collect(),
-    };
-    match core.store.save_pass(record).await {
-        Ok(true) => {}
-        Ok(false) => {
-            return Outcome::Deleted;
+        // A terminate that came during the pass: the next pass completes the run.
+        let mut terminate = false;
+        while let Ok(Control::Terminate(reply)) = self.control.try_recv() {
+            self.waiters.push(reply);
+            terminate = true;
         }
-        Err(e) => {
-            core.metrics.store_error();
-            tracing::error!(run_id = id, error = %e, "could not commit a pass; retrying it");
-            return Outcome::StoreFailed(measurements);
+        if terminate && !completed {
+            Flow::Terminate
+        } else {
+            Flow::Continue
         }
     }
-    // Committed: now it may be reported (unless the run was deleted or replaced meanwhile).
-    let name = engine.run().metadata.name.as_deref().unwrap_or("");
-    let Some(prev) = core.registry.get(name).filter(|s| s.id == id) else {
-        return Outcome::Committed {
-            completed,
-            next_due_us,
-            idle,
-        };
-    };
-    let snap = prev.after_pass(engine.run(), status.json, completed, core.secrets.as_ref());
-    for (metric_name, m) in &measurements {
-        let provider = engine
-            .run()
-            .spec
-            .metrics
-            .iter()
-            .find(|m| &m.name == metric_name)
-            .and_then(|m| m.provider.kind())
-            .unwrap_or("");
-        let seconds = m
-            .started_at
-            .zip(m.finished_at)
-            .map(|(s, f)| (f - s).num_microseconds().unwrap_or(0) as f64 / 1e6);
-        core.metrics.measurement(
-            &snap.name,
-            metric_name,
-            provider,
-            m.phase.as_str(),
-            seconds,
-            // A value holding a secret (a backend echoing it) is not exported at all.
-            if snap.secrets.iter().any(|s| m.value.contains(s.as_str())) {
-                ""
-            } else {
-                &m.value
+
+    async fn interrupt(&mut self, _engine: &RunEngine) -> Interrupt {
+        tokio::select! {
+            control = self.control.recv() => match control {
+                Some(Control::Terminate(reply)) => {
+                    self.waiters.push(reply);
+                    Interrupt::Terminate
+                }
+                None => Interrupt::Stop,
             },
-        );
+            _ = self.stopping.wait_for(|s| *s) => Interrupt::Stop,
+        }
     }
-    if completed {
-        tracing::info!(run = %snap.name, phase = snap.phase_str(), message = %snap.message, "run completed");
+}
+
+impl Commit {
+    /// Commits the pass, retrying until the store takes it (or the service stops), then
+    /// publishes it. `false` when the run must stop: deleted, or shutting down unsaved.
+    async fn save(&mut self, engine: &RunEngine, report: &PassReport) -> bool {
+        let completed = engine.is_completed();
+        let measurements: Vec<(&str, &Measurement)> = report
+            .measurements
+            .iter()
+            .map(|r| (r.metric_name.as_str(), &r.measurement))
+            .collect();
+        let status = loop {
+            match self.try_save(engine, &measurements, completed).await {
+                Ok(Some(status)) => break status,
+                Ok(None) => return false,
+                Err(e) => {
+                    self.core.metrics.store_error();
+                    tracing::error!(run_id = self.id, error = %e, "could not commit a pass; retrying it");
+                    tokio::select! {
+                        _ = tokio::time::sleep(STORE_RETRY) => {}
+                        // The pass is lost to this process; a restart takes it again.
+                        _ = self.stopping.wait_for(|s| *s) => return false,
+                    }
+                }
+            }
+        };
+        self.publish(engine, &measurements, status, completed);
+        true
     }
-    core.registry.publish(snap);
-    Outcome::Committed {
-        completed,
-        next_due_us,
-        idle,
+
+    /// One commit: `Ok(None)` when the run no longer exists in the store.
+    async fn try_save(
+        &self,
+        engine: &RunEngine,
+        measurements: &[(&str, &Measurement)],
+        completed: bool,
+    ) -> Result<Option<EncodedStatus>, String> {
+        let status = EncodedStatus::new(engine.run().status.as_ref()).map_err(|e| e.to_string())?;
+        let record = PassRecord {
+            id: self.id,
+            status: status.clone(),
+            completed,
+            next_due: engine.next_pass_at().filter(|_| !completed),
+            measurements: measurements.to_vec(),
+        };
+        match self.core.store.save_pass(record).await {
+            Ok(true) => Ok(Some(status)),
+            Ok(false) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Reports a committed pass: the run's snapshot, its measurements' series, its verdict.
+    fn publish(
+        &self,
+        engine: &RunEngine,
+        measurements: &[(&str, &Measurement)],
+        status: EncodedStatus,
+        completed: bool,
+    ) {
+        let core = &self.core;
+        let name = engine.run().metadata.name.as_deref().unwrap_or("");
+        // Unless the run was deleted or replaced meanwhile.
+        let Some(prev) = core.registry.get(name).filter(|s| s.id == self.id) else {
+            return;
+        };
+        let snap = prev.after_pass(engine.run(), status.json, completed, core.secrets.as_ref());
+        for (metric_name, m) in measurements {
+            let provider = engine
+                .run()
+                .spec
+                .metrics
+                .iter()
+                .find(|m| m.name == *metric_name)
+                .and_then(|m| m.provider.kind())
+                .unwrap_or("");
+            let seconds = m
+                .started_at
+                .zip(m.finished_at)
+                .map(|(s, f)| (f - s).num_microseconds().unwrap_or(0) as f64 / 1e6);
+            core.metrics.measurement(
+                &snap.name,
+                metric_name,
+                provider,
+                m.phase.as_str(),
+                seconds,
+                // A value holding a secret (a backend echoing it) is not exported at all.
+                if snap.secrets.iter().any(|s| m.value.contains(s.as_str())) {
+                    ""
+                } else {
+                    &m.value
+                },
+            );
+        }
+        if completed {
+            tracing::info!(run = %snap.name, phase = snap.phase_str(), message = %snap.message, "run completed");
+        }
+        core.registry.publish(snap);
     }
 }

@@ -3,12 +3,14 @@
 //! on yesterday's data in milliseconds. Same inputs, byte-identical report: nothing here
 //! reads the wall clock.
 
-mod clock;
+mod timeline;
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::Arc;
 
-use analysis_core::engine::MeasureOutcome;
+use analysis_core::drive::{self, Clock, MeasurementSource, VirtualClock};
+use analysis_core::engine::{MeasureOutcome, MeasureRequest, RunEngine};
 use analysis_core::json::Typing;
 use analysis_core::model::{AnalysisRun, AnalysisRunStatus, Metric};
 use analysis_core::secrets::SecretSource;
@@ -16,7 +18,7 @@ use analysis_core::{Provider, ProviderError, ProviderOutput};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-pub use clock::{Advance, Finished, MetricInfo, TimelineEntry, VirtualRun};
+pub use timeline::{MetricInfo, Noting, Timeline, TimelineEntry};
 
 use crate::Providers;
 use crate::recorded::{AtTime, Cursor, Entry, Line, Recording, RecordingError, TimeCursor};
@@ -50,7 +52,7 @@ pub struct ReplayReport {
     #[serde(flatten)]
     pub status: AnalysisRunStatus,
     pub mode: Mode,
-    #[serde(serialize_with = "clock::rfc3339")]
+    #[serde(serialize_with = "timeline::rfc3339")]
     pub start: DateTime<Utc>,
     pub timeline: Vec<TimelineEntry>,
     /// Measurements left out of `timeline` by [`ReplayOptions::timeline_limit`].
@@ -124,69 +126,102 @@ pub fn replay(
     if options.mode == Mode::Time {
         check_time_mode(recording)?;
     }
-    let mut sources = Sources {
-        recording,
+    let mut source = Noting::new(ReplaySource {
+        sources: Sources {
+            recording,
+            mode: options.mode,
+            sequence: BTreeMap::new(),
+            time: BTreeMap::new(),
+            providers: BTreeMap::new(),
+        },
+        providers,
+        exhausted: Vec::new(),
+        error: None,
+    });
+    let mut engine = RunEngine::new(run);
+    let clock = VirtualClock::new(start);
+    let mut timeline = Timeline::new(options.timeline_limit);
+    drive::block_on(drive::drive(
+        &mut engine,
+        secrets,
+        &clock,
+        &mut source,
+        &mut timeline,
+        None,
+    ));
+    let ReplaySource {
+        mut exhausted,
+        error,
+        ..
+    } = source.inner;
+    if let Some(error) = error {
+        return Err(error);
+    }
+    exhausted.sort();
+    exhausted.dedup();
+    Ok(ReplayReport {
+        status: engine.run().status.clone().unwrap_or_default(),
         mode: options.mode,
-        sequence: BTreeMap::new(),
-        time: BTreeMap::new(),
-        providers: BTreeMap::new(),
-    };
-    let mut vr = VirtualRun::new(run, start, options.timeline_limit);
-    let mut exhausted = Vec::new();
-    let mut lines = BTreeMap::new();
-    loop {
-        let now = vr.now();
-        let requests = vr.begin_pass(secrets);
+        start,
+        timeline_omitted: timeline.measurements - timeline.entries.len(),
+        timeline: timeline.entries,
+        exhausted,
+        run_name: engine.run().metadata.name.clone().unwrap_or_default(),
+        metrics: source.metrics,
+    })
+}
+
+/// A recording as a measurement source: each request takes its metric's next line (or the
+/// line at the virtual time), parsed by the metric's provider exactly as a live answer.
+struct ReplaySource<'a> {
+    sources: Sources<'a>,
+    providers: &'a Providers,
+    /// Metrics whose lines ran out.
+    exhausted: Vec<String>,
+    /// A recording error that stopped the replay.
+    error: Option<ReplayError>,
+}
+
+impl MeasurementSource for ReplaySource<'_> {
+    fn measure<'a, C: Clock>(
+        &'a mut self,
+        requests: &'a [MeasureRequest],
+        clock: &'a C,
+    ) -> impl Future<Output = Vec<MeasureOutcome>> + Send + 'a {
+        let now = clock.now();
         let mut outcomes = Vec::with_capacity(requests.len());
-        // Line numbers only matter to timeline entries; past the limit none are kept.
-        let keep_lines = vr.timeline_has_room();
-        lines.clear();
         for request in requests {
-            let Some(line) = sources.take(&request.metric, now)? else {
-                exhausted.push(request.metric_name);
-                continue;
+            let line = match self.sources.take(&request.metric, now) {
+                Ok(Some(line)) => line,
+                Ok(None) => {
+                    self.exhausted.push(request.metric_name.clone());
+                    continue;
+                }
+                Err(e) => {
+                    self.error = Some(e);
+                    break;
+                }
             };
-            let (provider, metadata) = sources.provider(providers, &request.metric);
-            let outcome = match line.entry {
+            let (provider, metadata) = self.sources.provider(self.providers, &request.metric);
+            let answer = match line.entry {
                 Entry::Result(value) => Ok(ProviderOutput::new(value)),
                 Entry::Response(raw) => provider.parse(&request.metric, &raw),
                 Entry::Error(message) => Err(ProviderError::new(message)),
             };
-            if keep_lines {
-                lines.insert(request.metric_name.clone(), line.number);
+            let mut outcome = MeasureOutcome::new(request, now, now, answer);
+            // The engine keeps metric metadata only from a metric's first answer.
+            if metadata.first {
+                outcome.metric_metadata = metadata.map.clone();
             }
-            // The engine stores metric metadata only when it creates the metric's result.
-            let metric_metadata = if vr.has_result(&request.metric_name) {
-                BTreeMap::new()
-            } else {
-                metadata.clone()
-            };
-            outcomes.push(MeasureOutcome {
-                metric_metadata,
-                metric_name: request.metric_name,
-                started_at: now,
-                finished_at: now,
-                outcome,
-            });
+            outcome.origin = Some(line.number);
+            outcomes.push(outcome);
         }
-        vr.finish_pass(outcomes, &lines);
-        if !exhausted.is_empty() || vr.advance(None) != Advance::Next {
-            break;
-        }
+        std::future::ready(outcomes)
     }
-    exhausted.sort();
-    exhausted.dedup();
-    let finished = vr.finish();
-    Ok(ReplayReport {
-        status: finished.status,
-        mode: options.mode,
-        start,
-        timeline_omitted: finished.measurements - finished.timeline.len(),
-        timeline: finished.timeline,
-        exhausted,
-        run_name: finished.run_name,
-        metrics: finished.metrics,
-    })
+
+    fn exhausted(&self) -> bool {
+        !self.exhausted.is_empty() || self.error.is_some()
+    }
 }
 
 fn check_time_mode(recording: &Recording) -> Result<(), ReplayError> {
@@ -215,6 +250,12 @@ fn check_time_mode(recording: &Recording) -> Result<(), ReplayError> {
 /// A metric's provider and its metric-level metadata (`ResolvedPrometheusQuery`, ...).
 type ProviderAndMetadata = (Arc<dyn Provider>, BTreeMap<String, String>);
 
+/// A metric's metric-level metadata, and whether this is the metric's first answer.
+struct Metadata<'a> {
+    map: &'a BTreeMap<String, String>,
+    first: bool,
+}
+
 /// The per-metric cursors, opened on a metric's first measurement.
 struct Sources<'a> {
     recording: &'a Recording,
@@ -231,16 +272,23 @@ impl Sources<'_> {
         &mut self,
         providers: &Providers,
         metric: &Metric,
-    ) -> (Arc<dyn Provider>, &BTreeMap<String, String>) {
+    ) -> (Arc<dyn Provider>, Metadata<'_>) {
         static NO_METADATA: BTreeMap<String, String> = BTreeMap::new();
-        if !self.providers.contains_key(&metric.name) {
+        let first = !self.providers.contains_key(&metric.name);
+        if first {
             let p = providers.for_metric(metric);
             let m = p.metric_metadata(metric);
             self.providers.insert(metric.name.clone(), (p, m));
         }
         match self.providers.get(&metric.name) {
-            Some((p, m)) => (p.clone(), m),
-            None => (providers.for_metric(metric), &NO_METADATA),
+            Some((p, map)) => (p.clone(), Metadata { map, first }),
+            None => (
+                providers.for_metric(metric),
+                Metadata {
+                    map: &NO_METADATA,
+                    first,
+                },
+            ),
         }
     }
 

@@ -3,6 +3,7 @@
 //! state machine is tested independently of the condition language.
 
 mod examples;
+mod in_flight;
 mod passes;
 mod run;
 mod schedule;
@@ -80,6 +81,7 @@ pub(super) fn pass(
             measurement: measurement(*phase, message, now),
             explanation: Vec::new(),
             metric_metadata: BTreeMap::new(),
+            origin: None,
         })
         .collect();
     let report = e.finish_pass_phased(now, phased);
@@ -116,6 +118,7 @@ pub(super) fn drive(
                 measurement: measurement(phase, "", now),
                 explanation: Vec::new(),
                 metric_metadata: BTreeMap::new(),
+                origin: None,
             });
         }
         e.finish_pass_phased(now, phased);

@@ -18,8 +18,9 @@ fn outcome(
         metric_name: name.to_string(),
         started_at: at,
         finished_at: at + secs(1),
-        outcome: out,
+        outcome: out.into(),
         metric_metadata: BTreeMap::from([("ResolvedPrometheusQuery".into(), "up".into())]),
+        origin: None,
     }
 }
 
@@ -186,6 +187,7 @@ fn a_run_resumes_from_its_serialized_status() {
                     measurement: measurement(phase, "", now),
                     explanation: Vec::new(),
                     metric_metadata: BTreeMap::new(),
+                    origin: None,
                 }
             })
             .collect();

@@ -62,6 +62,7 @@ fn interval_counts_from_the_previous_finish() {
             measurement: slow,
             explanation: Vec::new(),
             metric_metadata: BTreeMap::new(),
+            origin: None,
         }],
     );
     pass(&mut e, t(7), &[]);
