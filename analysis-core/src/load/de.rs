@@ -19,7 +19,7 @@ const MAX_DEPTH: usize = 128;
 const MAX_VISITS: usize = 1_000_000;
 /// Unknown fields kept per document: enough to fix a file, and bounded when aliases repeat
 /// one unknown key a million times.
-pub(crate) const MAX_UNKNOWN: usize = 100;
+const MAX_UNKNOWN: usize = 100;
 
 /// A deserialization error, located at the innermost node that saw it.
 #[derive(Debug)]

@@ -202,13 +202,16 @@ impl FieldValidation {
 /// `?fieldValidation=`; gRPC, which has no such parameter, uses [`FieldCheck::strict`].
 #[derive(Debug, Default)]
 pub struct FieldCheck {
+    /// The directive this request asked for.
     pub mode: FieldValidation,
+    /// `unknown field "path"` texts, one per field, for the `Warning` headers.
     warnings: Vec<String>,
 }
 
 /// Longest field path quoted in a message or a header; deeper paths are cut with `...`.
 const MAX_PATH_SHOWN: usize = 256;
 
+/// `path`, cut at [`MAX_PATH_SHOWN`] characters.
 fn shown(path: &str) -> String {
     match path.char_indices().nth(MAX_PATH_SHOWN) {
         Some((i, _)) => format!("{}...", path.get(..i).unwrap_or_default()),
@@ -217,10 +220,12 @@ fn shown(path: &str) -> String {
 }
 
 impl FieldCheck {
+    /// Unknown fields are errors: gRPC, and HTTP without the parameter.
     pub fn strict() -> FieldCheck {
         FieldCheck::default()
     }
 
+    /// A check following `mode`, with no warnings yet.
     pub fn new(mode: FieldValidation) -> FieldCheck {
         FieldCheck {
             mode,
