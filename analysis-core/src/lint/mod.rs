@@ -91,6 +91,7 @@ pub fn lint_str(text: &str, source: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for doc in &docs {
         let mut lint = DocLint { doc, out: &mut out };
+        lint.unknown_fields();
         match &doc.content {
             Content::Template(t) => lint.spec(
                 &t.spec.metrics,
@@ -161,6 +162,14 @@ impl DocLint<'_> {
 
     pub(super) fn at(&self, path: &str) -> Option<Pos> {
         self.doc.positions.at(path)
+    }
+
+    /// A field Augur (and Argo) would drop without a word: a misspelled `successCondition` makes
+    /// a metric that always succeeds, so it is an error, at the key.
+    fn unknown_fields(&mut self) {
+        for u in &self.doc.unknown_fields {
+            self.push(Some(u.pos), Severity::Error, u.to_string());
+        }
     }
 
     fn spec(

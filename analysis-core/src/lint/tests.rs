@@ -124,3 +124,30 @@ fn run_with_missing_arg_value_is_an_error() {
         "{d:?}"
     );
 }
+
+#[test]
+fn unknown_fields_are_errors_at_the_key_with_a_suggestion() {
+    let text = format!(
+        "{HEAD}  metrics:\n  - name: m\n    sucessCondition: result == 1\n    intervall: 2s\n    provider:\n      web:\n        url: http://x/\n        colour: blue\n"
+    );
+    let d = lint(&text);
+    assert_eq!(
+        d,
+        vec![
+            "t.yaml:8:5: error: unknown field \"sucessCondition\" (did you mean \"successCondition\"?)",
+            "t.yaml:9:5: error: unknown field \"intervall\" (did you mean \"interval\"?)",
+            "t.yaml:13:9: error: unknown field \"colour\"",
+        ]
+    );
+    assert!(has_errors(&lint_str(&text, "t.yaml")));
+    // What a manifest may carry freely is not reported: metadata Augur does not model, free
+    // maps, and provider kinds Augur does not run (those get their own warning).
+    let d = lint(
+        "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata:\n  name: t\n  uid: x\n  labels: {a: b}\nspec:\n  metrics:\n  - name: m\n    provider:\n      datadog: {query: q}\n",
+    );
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].contains("warning: provider datadog is not supported"),
+        "{d:?}"
+    );
+}

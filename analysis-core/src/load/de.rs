@@ -3,13 +3,13 @@
 //! the right `line:col`. Scalars resolve as Kubernetes' YAML reader (go-yaml) would, except
 //! that a string field takes any scalar's text: `value: 5` is the string "5".
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 
-use super::Pos;
 use super::tree::{CoreTag, Node, NodeKind, Scalar};
+use super::{Pos, UnknownField};
 use super::{Style, tree::key_segment};
 
 /// Nesting deeper than this is refused: real manifests stay below 20, and the limit keeps
@@ -17,6 +17,9 @@ use super::{Style, tree::key_segment};
 const MAX_DEPTH: usize = 128;
 /// Nodes visited while deserializing one document, counting alias re-visits.
 const MAX_VISITS: usize = 1_000_000;
+/// Unknown fields kept per document: enough to fix a file, and bounded when aliases repeat
+/// one unknown key a million times.
+const MAX_UNKNOWN: usize = 100;
 
 /// A deserialization error, located at the innermost node that saw it.
 #[derive(Debug)]
@@ -51,28 +54,35 @@ impl DeError {
     }
 }
 
-/// Shared limits for one document.
+/// Shared limits for one document, and the unknown fields met so far.
 pub(crate) struct Budget {
     visits: Cell<usize>,
+    unknown: RefCell<Vec<UnknownField>>,
 }
 
 impl Budget {
     pub fn new() -> Budget {
         Budget {
             visits: Cell::new(0),
+            unknown: RefCell::new(Vec::new()),
         }
     }
 }
 
-/// Deserializes a `T` from `node`, whose path is `path` (e.g. `spec` for a bare snippet).
-pub(crate) fn from_node<T: de::DeserializeOwned>(node: &Node, path: &str) -> Result<T, DeError> {
+/// Deserializes a `T` from `node`, whose path is `path` (e.g. `spec` for a bare snippet), with
+/// the keys of its structs that no field takes, in document order.
+pub(crate) fn from_node<T: de::DeserializeOwned>(
+    node: &Node,
+    path: &str,
+) -> Result<(T, Vec<UnknownField>), DeError> {
     let budget = Budget::new();
-    T::deserialize(De {
+    let value = T::deserialize(De {
         node,
         path: path.to_string(),
         depth: 0,
         budget: &budget,
-    })
+    })?;
+    Ok((value, budget.unknown.into_inner()))
 }
 
 pub(crate) struct De<'a> {
@@ -244,7 +254,7 @@ impl<'a> De<'a> {
                 Resolved::Str(t) => v.visit_str(t),
             },
             NodeKind::Seq(_) => self.seq(v),
-            NodeKind::Map(_) => self.map(v),
+            NodeKind::Map(_) => self.map(v, None),
         }
     }
 
@@ -264,17 +274,26 @@ impl<'a> De<'a> {
         }
     }
 
-    fn map<'de, V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
+    /// A mapping; `fields` is the struct's field list when serde asked for a struct, so keys
+    /// outside it are recorded as unknown (maps, `serde_json::Value` and `#[serde(flatten)]`
+    /// structs arrive without one: their keys are free).
+    fn map<'de, V: Visitor<'de>>(
+        self,
+        v: V,
+        fields: Option<&'static [&'static str]>,
+    ) -> Result<V::Value, DeError> {
         match &self.node.kind {
             NodeKind::Map(entries) => v.visit_map(Map {
                 parent: &self,
                 entries,
                 index: 0,
+                fields,
             }),
             NodeKind::Scalar(s) if is_null(s) => v.visit_map(Map {
                 parent: &self,
                 entries: &[],
                 index: 0,
+                fields,
             }),
             _ => self.any_non_collection(v),
         }
@@ -292,6 +311,7 @@ impl<'a> De<'a> {
                 parent: &self,
                 entries,
                 index: 0,
+                fields: None,
             }),
             NodeKind::Scalar(_) => self.any(v),
         }
@@ -431,16 +451,16 @@ impl<'de> de::Deserializer<'de> for De<'_> {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, v: V) -> Result<V::Value, DeError> {
-        located!(self, self.map(v))
+        located!(self, self.map(v, None))
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         _name: &'static str,
-        _fields: &'static [&'static str],
+        fields: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, DeError> {
-        self.deserialize_map(v)
+        located!(self, self.map(v, Some(fields)))
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -504,6 +524,29 @@ struct Map<'p, 'a> {
     parent: &'p De<'a>,
     entries: &'a [(std::rc::Rc<Node>, std::rc::Rc<Node>)],
     index: usize,
+    /// The struct's field names (serde's `FIELDS`), `None` for a free-form map.
+    fields: Option<&'static [&'static str]>,
+}
+
+impl Map<'_, '_> {
+    /// Records `key` when this is a struct that has no field of that name.
+    fn check_known(&self, key: &Node, text: &str) {
+        let Some(fields) = self.fields else {
+            return;
+        };
+        if fields.contains(&text) {
+            return;
+        }
+        let mut unknown = self.parent.budget.unknown.borrow_mut();
+        if unknown.len() < MAX_UNKNOWN {
+            unknown.push(UnknownField {
+                path: key_segment(&self.parent.path, text),
+                name: text.to_string(),
+                pos: key.start,
+                known: fields,
+            });
+        }
+    }
 }
 
 impl<'de> MapAccess<'de> for Map<'_, '_> {
@@ -518,6 +561,7 @@ impl<'de> MapAccess<'de> for Map<'_, '_> {
         };
         let mut text = String::new();
         render_key(key, &mut text);
+        self.check_known(key, &text);
         seed.deserialize(text.into_deserializer())
             .map(Some)
             .map_err(|e: DeError| e.locate(key.start, &self.parent.path))

@@ -1,10 +1,14 @@
 //! Manifests in: multi-document YAML or JSON into typed [`AnalysisTemplate`]s and
 //! [`AnalysisRun`]s, other kinds skipped with a note. Every error names `file:line:col` and
 //! the field path, and every document carries a map from field path to position so lint can
-//! point at a metric's `successCondition` or `interval`.
+//! point at a metric's `successCondition` or `interval`. Keys the model has no field for are
+//! kept, placed, as [`UnknownField`]s rather than dropped.
 
 mod de;
 mod tree;
+mod unknown;
+
+pub use unknown::{UnknownField, suggest};
 
 #[cfg(test)]
 mod tests;
@@ -127,6 +131,9 @@ pub struct Document {
     pub line: usize,
     pub content: Content,
     pub positions: Positions,
+    /// Keys of typed objects that no field takes, in document order (at most 100). Empty for
+    /// skipped documents.
+    pub unknown_fields: Vec<UnknownField>,
 }
 
 impl Document {
@@ -239,18 +246,26 @@ pub fn load_str_as(
             .or(default_kind)
             .map(str::to_string);
         let mut positions = doc.positions;
+        let mut unknown_fields = Vec::new();
         let content = match kind.as_deref() {
             Some("AnalysisTemplate" | "ClusterAnalysisTemplate") => {
-                Content::Template(de::from_node(&root, "").map_err(schema_err)?)
+                let (t, unknown) = de::from_node(&root, "").map_err(schema_err)?;
+                unknown_fields = unknown;
+                Content::Template(t)
             }
-            Some("AnalysisRun") => Content::Run(de::from_node(&root, "").map_err(schema_err)?),
+            Some("AnalysisRun") => {
+                let (r, unknown) = de::from_node(&root, "").map_err(schema_err)?;
+                unknown_fields = unknown;
+                Content::Run(r)
+            }
             Some(other) => Content::Skipped {
                 kind: other.to_string(),
                 note: skip_note(other),
             },
             None if root.get("metrics").is_some() => {
-                let spec: AnalysisTemplateSpec =
+                let (spec, unknown): (AnalysisTemplateSpec, _) =
                     de::from_node(&root, "spec").map_err(schema_err)?;
+                unknown_fields = unknown;
                 positions = positions.under_spec();
                 Content::Template(AnalysisTemplate {
                     spec,
@@ -268,6 +283,7 @@ pub fn load_str_as(
             line: root.start.line,
             content,
             positions,
+            unknown_fields,
         });
     }
     Ok(docs)

@@ -261,6 +261,13 @@ fn every_argo_example_loads() {
         let docs = load_file(f).unwrap_or_else(|e| panic!("{e}"));
         assert!(!docs.is_empty(), "{}", f.display());
         for d in &docs {
+            // Real manifests use only fields the model has (or keeps verbatim).
+            assert!(
+                d.unknown_fields.is_empty(),
+                "{}: {:?}",
+                f.display(),
+                d.unknown_fields
+            );
             if let Some(t) = d.template() {
                 templates += 1;
                 metrics += t.spec.metrics.len();
@@ -339,4 +346,197 @@ fn a_default_kind_reads_kindless_bodies_with_positions() {
     )
     .expect("loads");
     assert!(kinded.first().is_some_and(|d| d.run().is_none()));
+}
+
+fn unknown(doc: &Document) -> Vec<(String, usize, usize, String)> {
+    doc.unknown_fields
+        .iter()
+        .map(|u| (u.path.clone(), u.pos.line, u.pos.col, u.to_string()))
+        .collect()
+}
+
+const TYPOS: &str = "\
+apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata:
+  name: t
+  uid: 0b5d
+  resourceVersion: \"7\"
+  labels: {team: a}
+  annotations: {note: b}
+  managedFields: [{manager: kubectl}]
+spec:
+  args:
+  - name: host
+    valu: x
+  metrics:
+  - name: ok
+    provider:
+      web:
+        url: http://x/
+        method: POST
+        jsonBody: {anything: {goes: [here]}}
+        headers:
+        - key: a
+          value: b
+          vlaue: c
+  - name: typo
+    sucessCondition: result == 1
+    intervall: 2s
+    colour: blue
+    provider:
+      prometheus:
+        qurey: up
+        rangeQuery: {step: 1m, stpe: 2m}
+  - name: other-providers
+    provider:
+      datadog: {query: q, anything: 1}
+      plugin:
+        argoproj-labs/sample: {x: 1}
+  templats: []
+";
+
+#[test]
+fn unknown_fields_are_kept_with_path_position_and_suggestion() {
+    let doc = one(TYPOS);
+    assert_eq!(
+        unknown(&doc),
+        vec![
+            (
+                "spec.args[0].valu".into(),
+                13,
+                5,
+                "unknown field \"valu\" (did you mean \"value\"?)".into()
+            ),
+            (
+                "spec.metrics[0].provider.web.headers[0].vlaue".into(),
+                24,
+                11,
+                "unknown field \"vlaue\" (did you mean \"value\"?)".into()
+            ),
+            (
+                "spec.metrics[1].sucessCondition".into(),
+                26,
+                5,
+                "unknown field \"sucessCondition\" (did you mean \"successCondition\"?)".into()
+            ),
+            (
+                "spec.metrics[1].intervall".into(),
+                27,
+                5,
+                "unknown field \"intervall\" (did you mean \"interval\"?)".into()
+            ),
+            (
+                "spec.metrics[1].colour".into(),
+                28,
+                5,
+                "unknown field \"colour\"".into()
+            ),
+            (
+                "spec.metrics[1].provider.prometheus.qurey".into(),
+                31,
+                9,
+                "unknown field \"qurey\" (did you mean \"query\"?)".into()
+            ),
+            (
+                "spec.metrics[1].provider.prometheus.rangeQuery.stpe".into(),
+                32,
+                32,
+                "unknown field \"stpe\" (did you mean \"step\"?)".into()
+            ),
+            (
+                "spec.templats".into(),
+                38,
+                3,
+                "unknown field \"templats\" (did you mean \"templates\"?)".into()
+            ),
+        ]
+    );
+    // The known names at each spot come from the model, not from a list kept by hand.
+    let at = |path: &str| doc.unknown_fields.iter().find(|u| u.path == path);
+    assert!(at("spec.metrics[1].colour").is_some_and(|u| u.known.contains(&"failureLimit")));
+    // Unknown provider kinds stay in `provider.other`, for lint's own warning.
+    let t = doc.template().expect("template");
+    assert_eq!(
+        t.spec.metrics[2].provider.kinds(),
+        vec!["datadog", "plugin"]
+    );
+    assert!(t.metadata.other.contains_key("uid"));
+}
+
+#[test]
+fn unknown_fields_in_runs_and_their_status() {
+    let doc = one(
+        "kind: AnalysisRun\nmetadata: {name: r}\nspec:\n  terminat: true\n  metrics: [{name: m, provider: {web: {url: u}}}]\nstatus:\n  phase: Running\n  metricResults:\n  - name: m\n    phase: Running\n    measurements:\n    - phase: Successful\n      valeu: \"1\"\n",
+    );
+    assert_eq!(
+        unknown(&doc),
+        vec![
+            (
+                "spec.terminat".into(),
+                4,
+                3,
+                "unknown field \"terminat\" (did you mean \"terminate\"?)".into()
+            ),
+            (
+                "status.metricResults[0].measurements[0].valeu".into(),
+                13,
+                7,
+                "unknown field \"valeu\" (did you mean \"value\"?)".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn unknown_fields_in_json_and_in_bare_snippets() {
+    let json = "{\n  \"kind\": \"AnalysisTemplate\",\n  \"spec\": {\"metrics\": [\n    {\"name\": \"m\", \"Interval\": \"5s\", \"jsonBody\": 1}\n  ]}\n}\n";
+    let doc = one(json);
+    assert_eq!(
+        unknown(&doc),
+        vec![
+            (
+                "spec.metrics[0].Interval".into(),
+                4,
+                19,
+                "unknown field \"Interval\" (did you mean \"interval\"?)".into()
+            ),
+            (
+                "spec.metrics[0].jsonBody".into(),
+                4,
+                37,
+                "unknown field \"jsonBody\"".into()
+            ),
+        ]
+    );
+    // A snippet is indexed under `spec`, as its positions are.
+    let doc = one("metrics:\n- name: m\n  failureLimt: 1\n");
+    assert_eq!(
+        unknown(&doc),
+        vec![(
+            "spec.metrics[0].failureLimt".into(),
+            3,
+            3,
+            "unknown field \"failureLimt\" (did you mean \"failureLimit\"?)".into()
+        )]
+    );
+    assert!(doc.positions.get("spec.metrics[0].failureLimt").is_some());
+    // Documents that are not analysis resources are not checked.
+    let doc = one("kind: Rollout\nspec: {anything: 1}\n");
+    assert!(doc.unknown_fields.is_empty());
+}
+
+#[test]
+fn unknown_fields_through_aliases_are_bounded() {
+    let mut text =
+        String::from("kind: AnalysisTemplate\nspec:\n  metrics:\n  - &m {name: m, bogus: 1}\n");
+    for _ in 0..300 {
+        text.push_str("  - *m\n");
+    }
+    let doc = one(&text);
+    assert_eq!(doc.unknown_fields.len(), 100);
+    assert_eq!(doc.unknown_fields[0].path, "spec.metrics[0].bogus");
+    assert_eq!(doc.unknown_fields[1].path, "spec.metrics[1].bogus");
+    // Every alias use points at the anchored key.
+    assert_eq!(doc.unknown_fields[1].pos.line, 4);
 }

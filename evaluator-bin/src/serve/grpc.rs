@@ -1,5 +1,7 @@
 //! The gRPC front end, `augur.v1.Analysis` (proto/augur/v1/analysis.proto): the same
 //! [`Service`] calls as the HTTP API, with runs carried as a `Struct` of the same JSON.
+//! Manifests are read strictly (gRPC has no `fieldValidation`): an unknown field is
+//! `INVALID_ARGUMENT`, with the same message as the HTTP API's 400.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -8,6 +10,7 @@ use analysis_core::Argument;
 use futures::Stream;
 use tonic::{Request, Response, Status};
 
+use super::body::FieldCheck;
 use super::error::ApiError;
 use super::evaluate::Verdict as EvalVerdict;
 use super::http::Auth;
@@ -117,7 +120,9 @@ impl Analysis for Grpc {
     ) -> Result<Response<pb::Run>, Status> {
         self.authorize(&req)?;
         let create = match req.into_inner().source {
-            Some(pb::create_run_request::Source::Manifest(text)) => CreateRun::parse(&text, false)?,
+            Some(pb::create_run_request::Source::Manifest(text)) => {
+                CreateRun::parse(&text, false, &mut FieldCheck::strict())?
+            }
             Some(pb::create_run_request::Source::FromTemplate(t)) => CreateRun::FromTemplate {
                 name: t.name,
                 template: t.template_name,
@@ -170,9 +175,13 @@ impl Analysis for Grpc {
         self.authorize(&req)?;
         let r = req.into_inner();
         let source = match r.template {
-            Some(pb::evaluate_request::Template::Manifest(text)) => TemplateSource::Inline(
-                Box::new(super::api::templates::template_from_text(&text, false)?),
-            ),
+            Some(pb::evaluate_request::Template::Manifest(text)) => {
+                TemplateSource::Inline(Box::new(super::api::templates::template_from_text(
+                    &text,
+                    false,
+                    &mut FieldCheck::strict(),
+                )?))
+            }
             Some(pb::evaluate_request::Template::TemplateName(name)) => TemplateSource::Named(name),
             None => {
                 return Err(ApiError::BadRequest(

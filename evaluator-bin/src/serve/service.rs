@@ -58,7 +58,11 @@ pub struct NameRef {
 
 impl CreateRun {
     /// Reads either body shape `POST /api/v1/analysisruns` accepts (also gRPC's manifest).
-    pub fn parse(text: &str, yaml: bool) -> Result<CreateRun, ApiError> {
+    pub fn parse(
+        text: &str,
+        yaml: bool,
+        fields: &mut super::body::FieldCheck,
+    ) -> Result<CreateRun, ApiError> {
         let value = super::body::parse_document(text.as_bytes(), yaml)?;
         if !value.is_object() {
             return Err(ApiError::BadRequest(
@@ -80,7 +84,7 @@ impl CreateRun {
                 "kind: expected AnalysisRun, got {kind:?}"
             )));
         }
-        let run = super::body::load_run(text, yaml)?;
+        let run = super::body::load_run(text, yaml, fields)?;
         Ok(CreateRun::Manifest(Box::new(run)))
     }
 }

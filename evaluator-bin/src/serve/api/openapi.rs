@@ -21,6 +21,21 @@ fn name_param(name: &str) -> Value {
     json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}})
 }
 
+/// Kubernetes' `fieldValidation`, on every route that reads a manifest.
+fn field_validation_param() -> Value {
+    json!({"name": "fieldValidation", "in": "query", "schema": {"enum": ["Strict", "Warn", "Ignore"], "default": "Strict"},
+        "description": "What to do with manifest fields Augur does not know (a misspelled `successCondition` would otherwise vanish and the metric always succeed), as kube-apiserver does: `Strict` (default) answers 400 naming each one, e.g. `unknown field \"spec.metrics[0].sucessCondition\" (did you mean \"successCondition\"?)`; `Warn` accepts and sends one `Warning: 299 - \"unknown field \\\"spec.metrics[0].sucessCondition\\\"\"` header per field; `Ignore` accepts silently. Any other value is a 400. Metadata Augur does not model, free-form maps (`jsonBody`, labels) and unsupported provider kinds are never unknown fields. gRPC is always strict."})
+}
+
+/// A success response that may carry `Warning` headers (`fieldValidation=Warn`).
+fn warned(mut response: Value) -> Value {
+    if let Some(r) = response.as_object_mut() {
+        r.insert("headers".into(), json!({"Warning": {"schema": {"type": "string"},
+            "description": "with fieldValidation=Warn, one per unknown field: 299 - \"unknown field \\\"<path>\\\"\""}}));
+    }
+    response
+}
+
 pub fn document() -> Value {
     let common = json!({
         "401": err("missing or wrong token (header, access_token or /t/{token}/ prefix)"),
@@ -94,10 +109,10 @@ pub fn document() -> Value {
         "paths": {
             "/api/v1/analysisruns": {
                 "post": {"summary": "Create a run from a manifest or a loaded template; it starts at once",
-                    "parameters": [{"name": "existing", "in": "query", "schema": {"const": "ok"}, "description": "return an existing run of that name (200) instead of 409"}],
+                    "parameters": [{"name": "existing", "in": "query", "schema": {"const": "ok"}, "description": "return an existing run of that name (200) instead of 409"}, field_validation_param()],
                     "requestBody": manifest_body("CreateRun"),
-                    "responses": with(json!({"201": ok("created", "AnalysisRun"), "200": ok("existing run (existing=ok)", "AnalysisRun"),
-                        "400": err("bad manifest, unknown template, bad args"), "409": err("a run of that name exists"), "503": err("shutting down")}))},
+                    "responses": with(json!({"201": warned(ok("created", "AnalysisRun")), "200": warned(ok("existing run (existing=ok)", "AnalysisRun")),
+                        "400": err("bad manifest, unknown field (fieldValidation=Strict), unknown template, bad args, bad fieldValidation"), "409": err("a run of that name exists"), "503": err("shutting down")}))},
                 "get": {"summary": "List runs",
                     "parameters": [{"name": "phase", "in": "query", "schema": {"type": "string"}}],
                     "responses": with(json!({"200": {"description": "AnalysisRunList"}, "400": err("unknown phase")}))}
@@ -123,8 +138,9 @@ pub fn document() -> Value {
             },
             "/api/v1/evaluate": {
                 "post": {"summary": "One measurement of every metric, now; nothing is stored",
+                    "parameters": [field_validation_param()],
                     "requestBody": manifest_body("Evaluate"),
-                    "responses": with(json!({"200": ok("the verdict", "Verdict"), "400": err("bad template or args")}))}
+                    "responses": with(json!({"200": warned(ok("the verdict", "Verdict")), "400": err("bad template or args, unknown field (fieldValidation=Strict), bad fieldValidation")}))}
             },
             "/api/v1/analysistemplates": {
                 "get": {"summary": "List templates", "responses": with(json!({"200": {"description": "AnalysisTemplateList"}}))}
@@ -132,8 +148,8 @@ pub fn document() -> Value {
             "/api/v1/analysistemplates/{name}": {
                 "parameters": [name_param("name")],
                 "get": {"summary": "A template", "responses": with(json!({"200": ok("the template", "AnalysisTemplate"), "404": err("no such template")}))},
-                "put": {"summary": "Create or replace a template", "requestBody": manifest_body("AnalysisTemplate"),
-                    "responses": with(json!({"201": ok("created", "AnalysisTemplate"), "200": ok("replaced", "AnalysisTemplate"), "400": err("bad manifest")}))},
+                "put": {"summary": "Create or replace a template", "parameters": [field_validation_param()], "requestBody": manifest_body("AnalysisTemplate"),
+                    "responses": with(json!({"201": warned(ok("created", "AnalysisTemplate")), "200": warned(ok("replaced", "AnalysisTemplate")), "400": err("bad manifest, unknown field (fieldValidation=Strict), bad fieldValidation")}))},
                 "delete": {"summary": "Delete a template", "responses": with(json!({"204": {"description": "deleted"}, "404": err("no such template")}))}
             },
             "/flagger/v1/{templateName}": {
@@ -176,5 +192,31 @@ mod tests {
         let doc = super::document();
         let paths = doc["paths"].as_object().map(|p| p.len()).unwrap_or(0);
         assert_eq!(paths, 16);
+    }
+
+    #[test]
+    fn field_validation_is_documented_on_every_manifest_route() {
+        let doc = super::document();
+        for (path, method) in [
+            ("/api/v1/analysisruns", "post"),
+            ("/api/v1/analysistemplates/{name}", "put"),
+            ("/api/v1/evaluate", "post"),
+        ] {
+            let op = &doc["paths"][path][method];
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            assert!(
+                params.iter().any(|p| p["name"] == "fieldValidation"),
+                "{method} {path}"
+            );
+            let ok = if path == "/api/v1/evaluate" {
+                "200"
+            } else {
+                "201"
+            };
+            assert!(
+                op["responses"][ok]["headers"]["Warning"].is_object(),
+                "{method} {path}"
+            );
+        }
     }
 }

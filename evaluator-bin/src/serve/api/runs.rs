@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::serve::body::RawBody;
+use crate::serve::body::{FieldCheck, RawBody};
 use crate::serve::error::ApiError;
 use crate::serve::service::{CreateRun, Service};
 
@@ -26,17 +26,22 @@ pub struct CreateQuery {
 pub async fn create(
     State(svc): State<Arc<Service>>,
     Query(q): Query<CreateQuery>,
+    mut fields: FieldCheck,
     body: RawBody,
-) -> Result<Response, ApiError> {
-    let req = CreateRun::parse(body.text()?, body.yaml)?;
-    let existing_ok = q.existing.as_deref() == Some("ok");
-    let (snap, created) = svc.create_run(req, existing_ok).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(snap.masked())).into_response())
+) -> Response {
+    let result = async {
+        let req = CreateRun::parse(body.text()?, body.yaml, &mut fields)?;
+        let existing_ok = q.existing.as_deref() == Some("ok");
+        let (snap, created) = svc.create_run(req, existing_ok).await?;
+        let status = if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        Ok::<_, ApiError>((status, Json(snap.masked())))
+    }
+    .await;
+    fields.respond(result)
 }
 
 #[derive(Deserialize)]

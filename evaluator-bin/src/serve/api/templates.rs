@@ -6,11 +6,13 @@ use analysis_core::{AnalysisRun, AnalysisTemplate, Argument};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 
-use crate::serve::body::{RawBody, decode, load_template, parse_document};
+use crate::serve::body::{
+    FieldCheck, RawBody, check_template_value, decode, load_template, parse_document,
+};
 use crate::serve::error::ApiError;
-use crate::serve::evaluate::Verdict;
 use crate::serve::redact::masked_json;
 use crate::serve::service::{NameRef, Service, TemplateSource};
 
@@ -28,16 +30,26 @@ fn check_kind(value: &serde_json::Value) -> Result<(), ApiError> {
 }
 
 /// Reads an AnalysisTemplate (or ClusterAnalysisTemplate) manifest sent as a whole body, with
-/// the loader's positioned errors.
-pub fn template_from_text(text: &str, yaml: bool) -> Result<AnalysisTemplate, ApiError> {
+/// the loader's positioned errors; its unknown fields go to `fields`.
+pub fn template_from_text(
+    text: &str,
+    yaml: bool,
+    fields: &mut FieldCheck,
+) -> Result<AnalysisTemplate, ApiError> {
     check_kind(&parse_document(text.as_bytes(), yaml)?)?;
-    load_template(text, yaml)
+    load_template(text, yaml, fields)
 }
 
-/// Reads a template nested in a request (`{"template": ...}`): field paths, no positions.
-pub fn template_from_value(value: serde_json::Value) -> Result<AnalysisTemplate, ApiError> {
+/// Reads a template nested in a request (`{"template": ...}`): field paths, no positions;
+/// its unknown fields go to `fields`, named `template.spec...`.
+pub fn template_from_value(
+    value: serde_json::Value,
+    fields: &mut FieldCheck,
+) -> Result<AnalysisTemplate, ApiError> {
     check_kind(&value)?;
-    decode(value, "AnalysisTemplate")
+    let template = decode(value.clone(), "AnalysisTemplate")?;
+    check_template_value(&value, "template.", fields)?;
+    Ok(template)
 }
 
 pub async fn list(State(svc): State<Arc<Service>>) -> Result<Json<serde_json::Value>, ApiError> {
@@ -64,17 +76,22 @@ pub async fn get(
 pub async fn put(
     State(svc): State<Arc<Service>>,
     Path(name): Path<String>,
+    mut fields: FieldCheck,
     body: RawBody,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let template = template_from_text(body.text()?, body.yaml)?;
-    let created = svc.put_template(&name, template, "api").await?;
-    let stored = svc.get_template(&name).await?;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(masked_json(&stored, &[]))))
+) -> Response {
+    let result = async {
+        let template = template_from_text(body.text()?, body.yaml, &mut fields)?;
+        let created = svc.put_template(&name, template, "api").await?;
+        let stored = svc.get_template(&name).await?;
+        let status = if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        Ok::<_, ApiError>((status, Json(masked_json(&stored, &[]))))
+    }
+    .await;
+    fields.respond(result)
 }
 
 pub async fn delete(
@@ -101,17 +118,18 @@ struct EvaluateBody {
 pub fn evaluate_request(
     text: &str,
     yaml: bool,
+    fields: &mut FieldCheck,
 ) -> Result<(TemplateSource, Vec<Argument>), ApiError> {
     let value = parse_document(text.as_bytes(), yaml)?;
     let wrapped = value.get("templateRef").is_some() || value.get("template").is_some();
     if !wrapped {
-        let t = template_from_text(text, yaml)?;
+        let t = template_from_text(text, yaml, fields)?;
         return Ok((TemplateSource::Inline(Box::new(t)), Vec::new()));
     }
     let body: EvaluateBody = decode(value, "request")?;
     match (body.template, body.template_ref) {
         (Some(t), None) => Ok((
-            TemplateSource::Inline(Box::new(template_from_value(t)?)),
+            TemplateSource::Inline(Box::new(template_from_value(t, fields)?)),
             body.args,
         )),
         (None, Some(r)) => Ok((TemplateSource::Named(r.name), body.args)),
@@ -137,9 +155,14 @@ pub async fn evaluation_run(
 
 pub async fn evaluate(
     State(svc): State<Arc<Service>>,
+    mut fields: FieldCheck,
     body: RawBody,
-) -> Result<Json<Verdict>, ApiError> {
-    let (source, args) = evaluate_request(body.text()?, body.yaml)?;
-    let run = evaluation_run(&svc, source, &args).await?;
-    Ok(Json(svc.evaluate(run).await?))
+) -> Response {
+    let result = async {
+        let (source, args) = evaluate_request(body.text()?, body.yaml, &mut fields)?;
+        let run = evaluation_run(&svc, source, &args).await?;
+        Ok::<_, ApiError>(Json(svc.evaluate(run).await?))
+    }
+    .await;
+    fields.respond(result)
 }
