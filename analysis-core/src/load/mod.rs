@@ -5,9 +5,11 @@
 //! kept, placed, as [`UnknownField`]s rather than dropped.
 
 mod de;
+mod run;
 mod tree;
 mod unknown;
 
+pub use run::{Input, LoadRunError, load_run};
 pub use unknown::{UnknownField, suggest};
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::path::Path;
 use std::process::ExitCode;
 
-use analysis_core::load::{self, Content};
+use analysis_core::load;
 use analysis_core::model::{AnalysisRun, Argument, Phase};
 use analysis_core::secrets::{DirSecrets, NoSecrets, SecretSource};
 
@@ -85,50 +85,5 @@ pub fn exit_code(phase: Option<Phase>) -> ExitCode {
 /// Loads a file holding one AnalysisTemplate/ClusterAnalysisTemplate (instantiated with
 /// `args`, as a Rollout would) or one AnalysisRun (caller args override its own by name).
 pub fn load_run(path: &Path, args: &[Argument]) -> Result<AnalysisRun, String> {
-    let docs = load::load_file(path).map_err(|e| e.to_string())?;
-    let name = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "analysis".to_string());
-    let mut templates = Vec::new();
-    let mut runs = Vec::new();
-    for doc in docs {
-        match doc.content {
-            Content::Template(t) => templates.push(t),
-            Content::Run(r) => runs.push(r),
-            Content::Skipped { .. } => {}
-        }
-    }
-    match (templates.len(), runs.len()) {
-        (0, 1) => {
-            let mut run = runs.remove(0);
-            for a in args {
-                match run.spec.args.iter_mut().find(|x| x.name == a.name) {
-                    Some(existing) => *existing = a.clone(),
-                    None => run.spec.args.push(a.clone()),
-                }
-            }
-            if run.metadata.name.is_none() {
-                run.metadata.name = Some(name);
-            }
-            Ok(run)
-        }
-        (0, 0) => Err(format!(
-            "{}: no AnalysisTemplate or AnalysisRun found",
-            path.display()
-        )),
-        (_, 0) => {
-            // A single template names the run, as a Rollout's runs are named after theirs.
-            let name = match templates.as_slice() {
-                [only] => only.metadata.name.clone().unwrap_or(name),
-                _ => name,
-            };
-            let refs: Vec<_> = templates.iter().collect();
-            analysis_core::args::build_run(&name, &refs, args).map_err(|e| e.to_string())
-        }
-        _ => Err(format!(
-            "{}: holds both templates and runs; give one or the other",
-            path.display()
-        )),
-    }
+    load::load_run(path, args).map_err(|e| e.to_string())
 }

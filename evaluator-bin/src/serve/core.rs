@@ -11,7 +11,7 @@ use super::registry::Registry;
 use super::store::Store;
 
 pub struct Core {
-    pub store: Store,
+    pub store: Arc<dyn Store>,
     pub providers: Providers,
     pub secrets: Arc<dyn SecretSource>,
     /// `--allow-host`: where metrics submitted over the API may connect (`None`: anywhere).
@@ -27,7 +27,7 @@ pub struct Core {
 
 impl Core {
     pub fn new(
-        store: Store,
+        store: Arc<dyn Store>,
         providers: Providers,
         secrets: Arc<dyn SecretSource>,
         allow_hosts: Option<Vec<String>>,

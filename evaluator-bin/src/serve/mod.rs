@@ -32,7 +32,7 @@ use self::core::Core;
 
 use self::registry::Snapshot;
 use self::service::Service;
-use self::store::Store;
+use self::store::{SqliteStore, Store};
 
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
@@ -180,7 +180,7 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
             .map(read_token)
             .transpose()?,
     );
-    let store = Store::open(&args.data_dir)?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.data_dir)?);
     let allow_hosts = (!args.allow_hosts.is_empty()).then(|| args.allow_hosts.clone());
     let providers = Providers::new(ProviderOptions {
         allow_hosts: allow_hosts.clone(),
@@ -203,11 +203,12 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
         let n = load_templates(&svc, dir).await?;
         tracing::info!(templates = n, dir = %dir.display(), "templates loaded");
     }
+    // Every run is listed; the incomplete ones this process claims are driven again.
+    let (claimed, _) = core.store.claim_runs().await?;
     let (runs, bad) = core.store.load_runs().await?;
     for e in bad {
         tracing::error!(error = %e, "a stored run could not be read; it is left as is");
     }
-    let mut resumed = 0;
     for stored in runs {
         let snap = Snapshot::new(
             stored.id,
@@ -218,10 +219,11 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
         core.registry.insert(snap);
         if stored.completed {
             scheduler.expire_later(stored.id, &stored.run);
-        } else {
-            scheduler.add(stored.id, stored.run);
-            resumed += 1;
         }
+    }
+    let resumed = claimed.len();
+    for c in claimed {
+        scheduler.add(c.stored.id, c.lease, c.stored.run);
     }
     tracing::info!(resumed, "stored runs loaded");
 

@@ -26,7 +26,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::{AbortHandle, JoinSet};
 
 use super::core::Core;
-use super::store::{EncodedStatus, PassRecord};
+use super::store::{EncodedStatus, Lease, PassRecord, Saved};
 
 /// How long to wait before retrying a pass whose commit failed.
 const STORE_RETRY: Duration = Duration::from_secs(1);
@@ -37,6 +37,7 @@ const STALL_BACKOFF: Duration = Duration::from_secs(1);
 enum Command {
     Add {
         id: i64,
+        lease: Lease,
         run: Box<AnalysisRun>,
     },
     Terminate {
@@ -70,11 +71,13 @@ pub struct SchedulerHandle {
 }
 
 impl SchedulerHandle {
-    /// Starts driving a run (new, or resumed from the store) with a pass now.
-    pub fn add(&self, id: i64, run: AnalysisRun) -> bool {
+    /// Starts driving a run this process holds under `lease` (new, or claimed from the
+    /// store) with a pass now.
+    pub fn add(&self, id: i64, lease: Lease, run: AnalysisRun) -> bool {
         self.tx
             .send(Command::Add {
                 id,
+                lease,
                 run: Box::new(run),
             })
             .is_ok()
@@ -177,9 +180,16 @@ impl Scheduler {
 
     fn command(&mut self, cmd: Command) {
         match cmd {
-            Command::Add { id, run } => {
+            Command::Add { id, lease, run } => {
                 let (control, rx) = mpsc::unbounded_channel();
-                let work = drive_run(self.core.clone(), id, *run, rx, self.stopping.subscribe());
+                let work = drive_run(
+                    self.core.clone(),
+                    id,
+                    lease,
+                    *run,
+                    rx,
+                    self.stopping.subscribe(),
+                );
                 self.start(id, work, control);
             }
             Command::Terminate { id, reply } => {
@@ -243,6 +253,7 @@ impl Scheduler {
 async fn drive_run(
     core: Arc<Core>,
     id: i64,
+    lease: Lease,
     run: AnalysisRun,
     control: mpsc::UnboundedReceiver<Control>,
     stopping: watch::Receiver<bool>,
@@ -251,6 +262,7 @@ async fn drive_run(
     let mut commit = Commit {
         core: core.clone(),
         id,
+        lease,
         control,
         stopping: stopping.clone(),
         waiters: Vec::new(),
@@ -319,6 +331,8 @@ async fn expire_at(
 struct Commit {
     core: Arc<Core>,
     id: i64,
+    /// The claim every write is conditional on.
+    lease: Lease,
     control: mpsc::UnboundedReceiver<Control>,
     stopping: watch::Receiver<bool>,
     /// Terminate calls waiting for the run to complete.
@@ -400,7 +414,7 @@ impl Commit {
         true
     }
 
-    /// One commit: `Ok(None)` when the run no longer exists in the store.
+    /// One commit: `Ok(None)` when the run is no longer this process's to write.
     async fn try_save(
         &self,
         engine: &RunEngine,
@@ -410,14 +424,19 @@ impl Commit {
         let status = EncodedStatus::new(engine.run().status.as_ref()).map_err(|e| e.to_string())?;
         let record = PassRecord {
             id: self.id,
+            lease: self.lease,
             status: status.clone(),
             completed,
             next_due: engine.next_pass_at().filter(|_| !completed),
             measurements: measurements.to_vec(),
         };
         match self.core.store.save_pass(record).await {
-            Ok(true) => Ok(Some(status)),
-            Ok(false) => Ok(None),
+            Ok(Saved::Committed) => Ok(Some(status)),
+            Ok(Saved::Gone) => Ok(None),
+            Ok(Saved::Fenced) => {
+                tracing::warn!(run_id = self.id, "another claim holds the run; dropping it");
+                Ok(None)
+            }
             Err(e) => Err(e.to_string()),
         }
     }

@@ -227,7 +227,8 @@ impl Service {
                 )))
             };
         }
-        let id = self.core.store.insert_run(&run).await?;
+        let inserted = self.core.store.insert_run(&run).await?;
+        let id = inserted.id;
         let snap = Snapshot::new(id, run.clone(), false, self.core.secrets.as_ref());
         if !self.core.registry.insert(snap) {
             // Lost a race with a concurrent create of the same name that the store accepted
@@ -237,7 +238,7 @@ impl Service {
                 "an AnalysisRun named \"{name}\" already exists"
             )));
         }
-        if !self.scheduler.add(id, run) {
+        if !self.scheduler.add(id, inserted.lease, run) {
             return Err(ApiError::Unavailable("the scheduler has stopped"));
         }
         let snap = self

@@ -1,4 +1,4 @@
-//! The service's durable state: one SQLite file (WAL) in `--data-dir`.
+//! The embedded [`Store`]: one SQLite file (WAL) in `--data-dir`, for one node.
 //!
 //! Writes go through one writer thread that groups whatever is queued into a single
 //! transaction (group commit) and acknowledges each write only after that transaction is
@@ -8,10 +8,22 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use analysis_core::{AnalysisRun, AnalysisRunStatus, AnalysisTemplate, Measurement};
-use chrono::{DateTime, Utc};
+use analysis_core::{AnalysisRun, AnalysisTemplate, BoxFuture, Measurement};
+use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use tokio::sync::{mpsc, oneshot};
+
+use super::{
+    ClaimedRun, EncodedStatus, Inserted, Lease, Loaded, PassRecord, Saved, Store, StoreError,
+    StoredRun, phase_of, status_json,
+};
+
+fn sql(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    move |source| StoreError::Backend {
+        context,
+        source: Box::new(source),
+    }
+}
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS runs (
@@ -23,7 +35,8 @@ CREATE TABLE IF NOT EXISTS runs (
     completed   INTEGER NOT NULL DEFAULT 0,
     next_due_ms INTEGER,         -- when the scheduler must wake the run; NULL when none
     created_ms  INTEGER NOT NULL,
-    updated_ms  INTEGER NOT NULL
+    updated_ms  INTEGER NOT NULL,
+    lease_epoch INTEGER NOT NULL DEFAULT 0 -- raised by every claim; writes must match it
 );
 -- next_due_ms is informational: nothing queries by it, and an index on a column every pass
 -- rewrites costs two random page writes per pass (stores made before this drop it here).
@@ -45,74 +58,14 @@ CREATE TABLE IF NOT EXISTS measurements (
 CREATE INDEX IF NOT EXISTS measurements_run ON measurements (run_id, seq);
 ";
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("an AnalysisRun named \"{0}\" already exists")]
-    Duplicate(String),
-    #[error("store: {context}: {source}")]
-    Sqlite {
-        context: &'static str,
-        source: rusqlite::Error,
-    },
-    #[error("store: {context}: {source}")]
-    Json {
-        context: String,
-        source: serde_json::Error,
-    },
-    #[error("store: commit failed: {0}")]
-    Commit(String),
-    #[error("store: the writer has stopped")]
-    Closed,
-}
-
-fn sql(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
-    move |source| StoreError::Sqlite { context, source }
-}
-
-/// A run as stored: its row id (stable across renames and re-creations) and the run itself.
-#[derive(Clone, Debug)]
-pub struct StoredRun {
-    pub id: i64,
-    pub run: AnalysisRun,
-    pub completed: bool,
-}
-
-/// A run status encoded once per pass: the store writes this JSON and the registry serves
-/// the same bytes, so a pass neither clones the status nor encodes it twice.
-#[derive(Clone, Debug, Default)]
-pub struct EncodedStatus {
-    pub json: Option<Arc<str>>,
-    pub phase: &'static str,
-}
-
-impl EncodedStatus {
-    pub fn new(status: Option<&AnalysisRunStatus>) -> Result<EncodedStatus, StoreError> {
-        Ok(EncodedStatus {
-            json: status_json(status)?.map(Arc::from),
-            phase: phase_of(status),
-        })
-    }
-}
-
-/// What one finished pass changed, written atomically. It borrows the pass's measurements:
-/// everything is encoded before the write is queued, so nothing is cloned.
-#[derive(Clone, Debug)]
-pub struct PassRecord<'a> {
-    pub id: i64,
-    pub status: EncodedStatus,
-    pub completed: bool,
-    pub next_due: Option<DateTime<Utc>>,
-    pub measurements: Vec<(&'a str, &'a Measurement)>,
-}
-
 /// A write to run inside the batch's transaction; it answers with its acknowledgement.
 type Job = Box<dyn FnOnce(&Transaction<'_>) -> Ack + Send>;
 /// Tells the writer's caller whether the batch holding its write was committed.
 type Ack = Box<dyn FnOnce(Result<(), String>) + Send>;
 
-/// Handle to the store; cheap to clone.
+/// The SQLite store; cheap to clone.
 #[derive(Clone)]
-pub struct Store {
+pub struct SqliteStore {
     writer: mpsc::UnboundedSender<Job>,
     reader: Arc<Mutex<Connection>>,
 }
@@ -133,18 +86,19 @@ fn open_conn(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-impl Store {
+impl SqliteStore {
     /// Opens (creating if needed) `<dir>/augur.db` and starts the writer thread.
-    pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Sqlite {
+    pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Backend {
             context: "create data dir",
-            source: rusqlite::Error::InvalidPath(format!("{}: {e}", dir.display()).into()),
+            source: format!("{}: {e}", dir.display()).into(),
         })?;
         let path = dir.join("augur.db");
         let mut write_conn = open_conn(&path)?;
         write_conn
             .execute_batch(SCHEMA)
             .map_err(sql("create schema"))?;
+        migrate(&write_conn)?;
         let reader = open_conn(&path)?;
         let (writer, mut jobs) = mpsc::unbounded_channel::<Job>();
         std::thread::Builder::new()
@@ -161,11 +115,11 @@ impl Store {
                     commit_batch(&mut write_conn, batch);
                 }
             })
-            .map_err(|e| StoreError::Sqlite {
+            .map_err(|e| StoreError::Backend {
                 context: "start writer thread",
-                source: rusqlite::Error::InvalidPath(e.to_string().into()),
+                source: Box::new(e),
             })?;
-        Ok(Store {
+        Ok(SqliteStore {
             writer,
             reader: Arc::new(Mutex::new(reader)),
         })
@@ -215,7 +169,7 @@ impl Store {
     }
 
     /// Stores a new run; fails with [`StoreError::Duplicate`] when the name is taken.
-    pub async fn insert_run(&self, run: &AnalysisRun) -> Result<i64, StoreError> {
+    pub async fn insert_run(&self, run: &AnalysisRun) -> Result<Inserted, StoreError> {
         let name = run.metadata.name.clone().unwrap_or_default();
         let spec = spec_json(run)?;
         let status = status_json(run.status.as_ref())?;
@@ -223,12 +177,15 @@ impl Store {
         self.write(move |txn| {
             let now = Utc::now().timestamp_millis();
             let r = txn.execute(
-                "INSERT INTO runs (name, spec, status, phase, completed, next_due_ms, created_ms, updated_ms)
-                 VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5, ?5)",
+                "INSERT INTO runs (name, spec, status, phase, completed, next_due_ms, created_ms,
+                 updated_ms, lease_epoch) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5, ?5, 1)",
                 params![name, spec, status, phase, now],
             );
             match r {
-                Ok(_) => Ok(txn.last_insert_rowid()),
+                Ok(_) => Ok(Inserted {
+                    id: txn.last_insert_rowid(),
+                    lease: Lease { epoch: 1 },
+                }),
                 Err(rusqlite::Error::SqliteFailure(e, _))
                     if e.code == rusqlite::ErrorCode::ConstraintViolation =>
                 {
@@ -240,8 +197,8 @@ impl Store {
         .await
     }
 
-    /// Commits one pass. `Ok(false)` when the run was deleted meanwhile (nothing written).
-    pub async fn save_pass(&self, rec: PassRecord<'_>) -> Result<bool, StoreError> {
+    /// Commits one pass if its lease still holds the run.
+    pub async fn save_pass(&self, rec: PassRecord<'_>) -> Result<Saved, StoreError> {
         let EncodedStatus {
             json: status,
             phase,
@@ -254,13 +211,13 @@ impl Store {
             })?;
             rows.push((metric.to_string(), m.phase.as_str(), body));
         }
-        let (id, completed) = (rec.id, rec.completed);
+        let (id, completed, epoch) = (rec.id, rec.completed, rec.lease.epoch);
         let next_due = rec.next_due.map(|t| t.timestamp_millis());
         self.write(move |txn| {
             let changed = txn
                 .prepare_cached(
                     "UPDATE runs SET status = ?2, phase = ?3, completed = ?4, next_due_ms = ?5,
-                     updated_ms = ?6 WHERE id = ?1",
+                     updated_ms = ?6 WHERE id = ?1 AND lease_epoch = ?7",
                 )
                 .and_then(|mut stmt| {
                     stmt.execute(params![
@@ -269,12 +226,18 @@ impl Store {
                         phase,
                         completed,
                         next_due,
-                        Utc::now().timestamp_millis()
+                        Utc::now().timestamp_millis(),
+                        epoch
                     ])
                 })
                 .map_err(sql("update run"))?;
             if changed == 0 {
-                return Ok(false);
+                let exists = txn
+                    .query_row("SELECT 1 FROM runs WHERE id = ?1", params![id], |_| Ok(()))
+                    .optional()
+                    .map_err(sql("look up run"))?
+                    .is_some();
+                return Ok(if exists { Saved::Fenced } else { Saved::Gone });
             }
             let mut stmt = txn
                 .prepare_cached(
@@ -285,7 +248,7 @@ impl Store {
                 stmt.execute(params![id, metric, phase, body])
                     .map_err(sql("insert measurement"))?;
             }
-            Ok(true)
+            Ok(Saved::Committed)
         })
         .await
     }
@@ -314,6 +277,38 @@ impl Store {
                 .map_err(sql("delete run"))
         })
         .await
+    }
+
+    /// Claims every incomplete run: this process holds the data directory alone, so no other
+    /// claim can be live. Each claim raises the run's lease epoch, fencing off any writer left
+    /// from before.
+    pub async fn claim_runs(&self) -> Result<(Vec<ClaimedRun>, Vec<StoreError>), StoreError> {
+        let epochs: Vec<(i64, i64)> = self
+            .write(|txn| {
+                let mut stmt = txn
+                    .prepare(
+                        "UPDATE runs SET lease_epoch = lease_epoch + 1 WHERE completed = 0
+                         RETURNING id, lease_epoch",
+                    )
+                    .map_err(sql("prepare claim"))?;
+                let rows = stmt
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .map_err(sql("claim runs"))?;
+                rows.collect::<Result<_, _>>().map_err(sql("claim runs"))
+            })
+            .await?;
+        let (runs, bad) = self.load_runs().await?;
+        let claimed = runs
+            .into_iter()
+            .filter_map(|stored| {
+                let (_, epoch) = epochs.iter().find(|(id, _)| *id == stored.id)?;
+                Some(ClaimedRun {
+                    stored,
+                    lease: Lease { epoch: *epoch },
+                })
+            })
+            .collect();
+        Ok((claimed, bad))
     }
 
     /// Every run, in creation order. Rows that no longer decode are reported, not fatal.
@@ -376,13 +371,13 @@ impl Store {
         &self,
         name: &str,
         template: &AnalysisTemplate,
-        source: &'static str,
+        source: &str,
     ) -> Result<(), StoreError> {
         let body = serde_json::to_string(template).map_err(|source| StoreError::Json {
             context: format!("encode template {name}"),
             source,
         })?;
-        let name = name.to_string();
+        let (name, source) = (name.to_string(), source.to_string());
         self.write(move |txn| {
             txn.execute(
                 "INSERT INTO templates (name, body, source, updated_ms) VALUES (?1, ?2, ?3, ?4)
@@ -467,6 +462,19 @@ fn commit_batch(conn: &mut Connection, batch: Vec<Job>) {
     }
 }
 
+/// Brings a store made by an earlier version up to this schema.
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    let has_epoch = conn
+        .prepare("SELECT 1 FROM pragma_table_info('runs') WHERE name = 'lease_epoch'")
+        .and_then(|mut stmt| stmt.exists([]))
+        .map_err(sql("read schema"))?;
+    if !has_epoch {
+        conn.execute_batch("ALTER TABLE runs ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0;")
+            .map_err(sql("add lease_epoch"))?;
+    }
+    Ok(())
+}
+
 fn spec_json(run: &AnalysisRun) -> Result<String, StoreError> {
     let mut bare = run.clone();
     bare.status = None;
@@ -474,20 +482,6 @@ fn spec_json(run: &AnalysisRun) -> Result<String, StoreError> {
         context: "encode run spec".into(),
         source,
     })
-}
-
-fn status_json(status: Option<&AnalysisRunStatus>) -> Result<Option<String>, StoreError> {
-    status
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(|source| StoreError::Json {
-            context: "encode run status".into(),
-            source,
-        })
-}
-
-fn phase_of(status: Option<&AnalysisRunStatus>) -> &'static str {
-    status.and_then(|s| s.phase).map_or("", |p| p.as_str())
 }
 
 fn decode_run(name: &str, spec: &str, status: Option<&str>) -> Result<AnalysisRun, StoreError> {
@@ -512,6 +506,70 @@ fn decode_template(name: &str, body: &str) -> Result<AnalysisTemplate, StoreErro
     })
 }
 
+impl Store for SqliteStore {
+    fn insert_run<'a>(
+        &'a self,
+        run: &'a AnalysisRun,
+    ) -> BoxFuture<'a, Result<Inserted, StoreError>> {
+        Box::pin(SqliteStore::insert_run(self, run))
+    }
+
+    fn claim_runs(&self) -> BoxFuture<'_, Loaded<ClaimedRun>> {
+        Box::pin(SqliteStore::claim_runs(self))
+    }
+
+    fn save_pass<'a>(&'a self, rec: PassRecord<'a>) -> BoxFuture<'a, Result<Saved, StoreError>> {
+        Box::pin(SqliteStore::save_pass(self, rec))
+    }
+
+    fn update_spec<'a>(
+        &'a self,
+        id: i64,
+        run: &'a AnalysisRun,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(SqliteStore::update_spec(self, id, run))
+    }
+
+    fn delete_run(&self, id: i64) -> BoxFuture<'_, Result<bool, StoreError>> {
+        Box::pin(SqliteStore::delete_run(self, id))
+    }
+
+    fn load_runs(&self) -> BoxFuture<'_, Loaded<StoredRun>> {
+        Box::pin(SqliteStore::load_runs(self))
+    }
+
+    fn measurements(
+        &self,
+        id: i64,
+    ) -> BoxFuture<'_, Result<Vec<(String, Measurement)>, StoreError>> {
+        Box::pin(SqliteStore::measurements(self, id))
+    }
+
+    fn put_template<'a>(
+        &'a self,
+        name: &'a str,
+        template: &'a AnalysisTemplate,
+        source: &'a str,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(SqliteStore::put_template(self, name, template, source))
+    }
+
+    fn delete_template<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(SqliteStore::delete_template(self, name))
+    }
+
+    fn get_template<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Option<AnalysisTemplate>, StoreError>> {
+        Box::pin(SqliteStore::get_template(self, name))
+    }
+
+    fn list_templates(&self) -> BoxFuture<'_, Result<Vec<AnalysisTemplate>, StoreError>> {
+        Box::pin(SqliteStore::list_templates(self))
+    }
+}
+
 #[cfg(test)]
-#[path = "store_tests.rs"]
+#[path = "sqlite_tests.rs"]
 mod tests;
