@@ -1,20 +1,24 @@
 //! `augur serve`: the evaluator service. Wires flags to the store, the providers, one
 //! scheduler and the HTTP and gRPC front ends; every module below does one of those things.
+//!
+//! As a library: [`service::Service::new`] over a [`store::Store`] (e.g.
+//! [`store::SqliteStore`]) gives the service's operations (create, get, terminate, delete,
+//! evaluate) without any front end; the HTTP ([`http`]) and gRPC adapters only translate.
 
 mod allow;
 mod api;
 mod body;
-mod core;
-mod error;
-mod evaluate;
+pub mod core;
+pub mod error;
+pub mod evaluate;
 mod grpc;
-mod http;
+pub mod http;
 mod metrics;
 mod redact;
-mod registry;
-mod scheduler;
-mod service;
-mod store;
+pub mod registry;
+pub mod scheduler;
+pub mod service;
+pub mod store;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -27,8 +31,6 @@ use analysis_core::load::{Content, load_file};
 use analysis_core::secrets::{DirSecrets, NoSecrets, SecretSource};
 use providers::{ProviderOptions, Providers};
 use tokio::sync::watch;
-
-use self::core::Core;
 
 use self::registry::Snapshot;
 use self::service::Service;
@@ -192,12 +194,8 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
         Some(dir) => Arc::new(DirSecrets::new(dir.clone())),
         None => Arc::new(NoSecrets),
     };
-    let core = Arc::new(Core::new(store, providers, secrets, allow_hosts));
-    let scheduler = scheduler::spawn(core.clone());
-    let svc = Arc::new(Service {
-        core: core.clone(),
-        scheduler: scheduler.clone(),
-    });
+    let svc = Arc::new(Service::new(store, providers, secrets, allow_hosts));
+    let (core, scheduler) = (svc.core.clone(), svc.scheduler.clone());
 
     if let Some(dir) = &args.templates {
         let n = load_templates(&svc, dir).await?;

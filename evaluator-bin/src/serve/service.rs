@@ -14,8 +14,11 @@ use super::error::ApiError;
 use super::registry::Snapshot;
 use super::scheduler::SchedulerHandle;
 
+/// The service's operations over its store, providers and scheduler.
 pub struct Service {
+    /// What the scheduler and the front ends share.
     pub core: Arc<Core>,
+    /// Drives the active runs.
     pub scheduler: SchedulerHandle,
 }
 
@@ -163,6 +166,20 @@ pub fn validate_run(run: &AnalysisRun, allow_hosts: Option<&[String]>) -> Result
 }
 
 impl Service {
+    /// A service over `store` whose runs measure through `providers`; starts its scheduler
+    /// (call from within a tokio runtime). Runs already in the store are not driven until
+    /// the caller claims them ([`super::store::Store::claim_runs`], as `augur serve` does).
+    pub fn new(
+        store: Arc<dyn super::store::Store>,
+        providers: providers::Providers,
+        secrets: Arc<dyn analysis_core::secrets::SecretSource>,
+        allow_hosts: Option<Vec<String>>,
+    ) -> Service {
+        let core = Arc::new(Core::new(store, providers, secrets, allow_hosts));
+        let scheduler = super::scheduler::spawn(core.clone());
+        Service { core, scheduler }
+    }
+
     fn ensure_accepting(&self) -> Result<(), ApiError> {
         if self.core.accepting() {
             Ok(())
