@@ -132,6 +132,19 @@ impl ExprError {
     }
 }
 
+/// Go's regexp error texts start with `error parsing regexp: `; the detail is the regex
+/// crate's (RE2 syntax is the same, the wording may differ).
+pub(crate) fn regex_error(e: &regex::Error) -> String {
+    match e {
+        regex::Error::Syntax(s) => {
+            let detail = s.lines().last().unwrap_or("invalid syntax");
+            let detail = detail.trim_start_matches("error: ");
+            format!("error parsing regexp: {detail}")
+        }
+        other => format!("error parsing regexp: {other}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

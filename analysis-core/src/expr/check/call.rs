@@ -1,13 +1,14 @@
 //! Checking calls: Argo's helpers (typed Go functions), expr's builtins (validators and
 //! overload lists) and predicate builtins (closures), with Go expr's error texts.
 
-use super::ast::{Node, NodeKind};
-use super::builtins::{builtin_name, signatures, validate};
-use super::check::{Checked, Checker, Scope, err};
-use super::error::{ExprError, Span};
-use super::eval::fold;
-use super::ir::{Call, EnvFn, Func, Ir, Pred, PredKind};
+use super::builtins::{signatures, validate};
 use super::types::Type;
+use super::{Checked, Checker, Scope, err};
+use crate::expr::constant::fold;
+use crate::expr::error::{ExprError, Span};
+use crate::expr::ir::{Call, EnvFn, Func, Ir, Pred, PredKind};
+use crate::expr::syntax::ast::{Node, NodeKind};
+use crate::expr::syntax::builtins::builtin_name;
 use crate::value::Value;
 
 /// Checked arguments: each one's type and span, and the lowered arguments.

@@ -6,6 +6,10 @@ use serde_json::json;
 
 use super::*;
 
+mod builtins;
+mod parser;
+mod props;
+
 pub(crate) fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 5, 1, 13, 7, 0).unwrap()
 }

@@ -2,9 +2,9 @@
 //! error texts. Nesting is bounded so hostile input errors instead of overflowing the stack.
 
 use super::ast::{Node, NodeKind};
-use super::error::{ExprError, Span};
 use super::lexer::{Kind, Token, is_alphabetic, is_alphanumeric, lex_partial};
 use super::parser_calls::number_literal;
+use crate::expr::error::{ExprError, Span};
 
 /// Deepest nesting of sub-expressions (and height of the tree) accepted; far beyond any real
 /// condition, and low enough for the recursive passes to stay well inside a 2 MiB stack.

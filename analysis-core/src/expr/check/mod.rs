@@ -1,16 +1,21 @@
 //! Type checking and lowering in one pass: Go expr's checker rules and error texts decide
 //! what compiles; what compiles is lowered to [`Ir`] with names resolved and constants folded.
 
+mod builtins;
+mod call;
+pub(crate) mod types;
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::Env;
-use super::ast::{Node, NodeKind};
-use super::error::{ExprError, Span};
-use super::eval::fold;
-use super::ir::{BinOp, Binary, CmpConst, Ir, ItemStr, Key, Member, Ptr, SliceOp};
-use super::types::Type;
+use crate::expr::Env;
+use crate::expr::constant::fold;
+use crate::expr::error::{ExprError, Span};
+use crate::expr::ir::{BinOp, Binary, CmpConst, Ir, ItemStr, Key, Member, Ptr, SliceOp};
+use crate::expr::syntax::ast::{Node, NodeKind};
+use crate::expr::syntax::builtins::is_builtin;
 use crate::value::Value;
+use types::Type;
 
 pub(crate) type Checked = (Type, Ir);
 
@@ -140,7 +145,7 @@ impl Checker<'_> {
                 format!("function {} can only be called", f.name()),
             ));
         }
-        if super::builtins::is_builtin(name) {
+        if is_builtin(name) {
             return Err(err(span, format!("builtin {name} can only be called")));
         }
         Err(err(span, format!("unknown name {name}")))
@@ -316,7 +321,7 @@ impl Checker<'_> {
                 if let NodeKind::Str(pattern) = &right.kind
                     && let Err(e) = regex::Regex::new(pattern)
                 {
-                    return Err(err(span, regex_error(&e)));
+                    return Err(err(span, crate::expr::error::regex_error(&e)));
                 }
                 ((l.is_string() && r.is_string()) || maybe(&l, &r, Type::is_string))
                     .then_some(bool_t)
@@ -502,7 +507,7 @@ impl Checker<'_> {
         if name == "result" && self.env.result.is_some() || self.env.function(name).is_some() {
             return Err(err(span, format!("cannot redeclare {name}")));
         }
-        if super::builtins::is_builtin(name) {
+        if is_builtin(name) {
             return Err(err(span, format!("cannot redeclare builtin {name}")));
         }
         if self
@@ -647,17 +652,4 @@ fn lower_in(lt: &Type, li: Ir, ri: Ir, right: &Node, span: Span, ext: Span) -> I
         return Ir::InStrSet(Box::new(li), Arc::new(set), span);
     }
     bin(BinOp::In, li, ri, span, ext)
-}
-
-/// Go's regexp error texts start with `error parsing regexp: `; the detail is the regex
-/// crate's (RE2 syntax is the same, the wording may differ).
-pub(crate) fn regex_error(e: &regex::Error) -> String {
-    match e {
-        regex::Error::Syntax(s) => {
-            let detail = s.lines().last().unwrap_or("invalid syntax");
-            let detail = detail.trim_start_matches("error: ");
-            format!("error parsing regexp: {detail}")
-        }
-        other => format!("error parsing regexp: {other}"),
-    }
 }
