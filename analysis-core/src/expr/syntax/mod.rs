@@ -6,5 +6,6 @@ pub(crate) mod builtins;
 pub(crate) mod lexer;
 mod parser;
 mod parser_calls;
+mod parser_members;
 
 pub(crate) use parser::parse;
