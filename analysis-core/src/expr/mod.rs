@@ -14,6 +14,7 @@ mod check;
 mod constant;
 mod error;
 mod ir;
+mod query;
 mod run;
 mod syntax;
 
@@ -27,6 +28,7 @@ use chrono::{DateTime, Utc};
 
 pub use check::types::Type;
 pub use error::{ErrorKind, ExprError};
+pub use query::{CmpOp, Comparison, Reading, UnguardedIndex};
 pub use run::explain::ExplainStep;
 
 use crate::value::Value;
