@@ -4,6 +4,8 @@
 use std::fmt;
 use std::ops::Range;
 
+use super::Type;
+
 /// Which stage refused the expression.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -13,6 +15,38 @@ pub enum ErrorKind {
     Type,
     /// Evaluation (`index out of range: 0 (array length is 0)`, helper panics).
     Runtime,
+}
+
+/// What the type checker refused, in types rather than words, so tools can react without
+/// reading the message (lint's hint when a Prometheus vector is used where a scalar belongs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TypeMismatch {
+    /// An operator given operands it does not take (`>=` on `[]float64` and `float64`).
+    Operator { op: String, operands: Vec<Type> },
+    /// A function or builtin given an argument of the wrong type (`isNaN` of `[]float64`).
+    Argument { function: String, found: Type },
+    /// A member, index or slice of a type that has none (`type []float64 has no field x`).
+    Access { base: Type },
+    /// A key of the wrong type for its base (`array elements can only be selected using an
+    /// integer (got string)`).
+    Key { base: Type, key: Type },
+    /// A value that must be a bool and is not: a condition's value, a ternary's test, a
+    /// closure's result.
+    NotBool { found: Type },
+}
+
+impl TypeMismatch {
+    /// The types the checker refused to accept where they were used.
+    pub fn found(&self) -> Vec<&Type> {
+        match self {
+            TypeMismatch::Operator { operands, .. } => operands.iter().collect(),
+            TypeMismatch::Argument { found, .. }
+            | TypeMismatch::NotBool { found }
+            | TypeMismatch::Access { base: found }
+            | TypeMismatch::Key { key: found, .. } => vec![found],
+        }
+    }
 }
 
 /// A byte range in the source.
@@ -52,6 +86,8 @@ pub struct ExprError {
     span: Span,
     line: u32,
     column: u32,
+    /// Set on type errors about a value's type.
+    mismatch: Option<Box<TypeMismatch>>,
 }
 
 impl fmt::Display for ExprError {
@@ -68,7 +104,14 @@ impl ExprError {
             span,
             line: 0,
             column: 0,
+            mismatch: None,
         }
+    }
+
+    /// The same error, saying which types were refused.
+    pub(crate) fn with_mismatch(mut self, mismatch: TypeMismatch) -> ExprError {
+        self.mismatch = Some(Box::new(mismatch));
+        self
     }
 
     pub(crate) fn syntax(message: impl Into<String>, span: Span) -> ExprError {
@@ -125,6 +168,11 @@ impl ExprError {
     /// 1-based column (in characters) of the span's start.
     pub fn column(&self) -> u32 {
         self.column
+    }
+
+    /// For a type error about a value's type, which types were refused where.
+    pub fn mismatch(&self) -> Option<&TypeMismatch> {
+        self.mismatch.as_deref()
     }
 
     pub(crate) fn raw_span(&self) -> Span {

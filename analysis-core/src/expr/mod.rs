@@ -27,7 +27,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 pub use check::types::Type;
-pub use error::{ErrorKind, ExprError};
+pub use error::{ErrorKind, ExprError, TypeMismatch};
 pub use query::{CmpOp, Comparison, Reading, UnguardedIndex};
 pub use run::explain::ExplainStep;
 
@@ -121,6 +121,9 @@ impl Program {
             format!("expected bool, but got {name}"),
             Span::new(0, self.src.len()),
         )
+        .with_mismatch(TypeMismatch::NotBool {
+            found: self.ty.clone(),
+        })
         .locate(&self.src))
     }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::types::Type;
 use super::{Checked, Checker, err};
 use crate::expr::constant::fold;
-use crate::expr::error::{ExprError, Span};
+use crate::expr::error::{ExprError, Span, TypeMismatch};
 use crate::expr::ir::{BinOp, Binary, CmpConst, Ir};
 use crate::expr::syntax::ast::{Node, NodeKind};
 use crate::value::Value;
@@ -17,6 +17,10 @@ fn mismatched(op: &str, l: &Type, r: &Type, span: Span) -> ExprError {
         span,
         format!("invalid operation: {op} (mismatched types {l} and {r})"),
     )
+    .with_mismatch(TypeMismatch::Operator {
+        op: op.to_string(),
+        operands: vec![l.clone(), r.clone()],
+    })
 }
 
 /// Go expr's `MaybeCompatible`: one side unknown and the other passes one of the checks.
@@ -119,16 +123,23 @@ impl Checker<'_> {
             "in" => {
                 if r.is_map() {
                     if !l.is_unknown() && !l.assignable_to(&Type::String) {
-                        return Err(err(
-                            span,
-                            format!("cannot use {l} as type string in map key"),
-                        ));
+                        return Err(
+                            err(span, format!("cannot use {l} as type string in map key"))
+                                .with_mismatch(TypeMismatch::Operator {
+                                    op: op.to_string(),
+                                    operands: vec![l.clone(), r.clone()],
+                                }),
+                        );
                     }
                     Some(bool_t)
                 } else if r.is_array() {
                     let elem = r.elem();
                     if !l.comparable_to(&elem) {
-                        return Err(err(span, format!("cannot use {l} as type {elem} in array")));
+                        return Err(err(span, format!("cannot use {l} as type {elem} in array"))
+                            .with_mismatch(TypeMismatch::Operator {
+                                op: op.to_string(),
+                                operands: vec![l.clone(), r.clone()],
+                            }));
                     }
                     Some(bool_t)
                 } else if (l.is_unknown() && (r.is_string() || r.is_array() || r.is_map()))

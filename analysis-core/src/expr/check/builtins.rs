@@ -59,6 +59,9 @@ pub(crate) fn signatures(name: &str) -> Option<Vec<Sig>> {
     })
 }
 
+/// A validator's message, and the argument type it refused when it refused one.
+pub(crate) type Refusal = (String, Option<Type>);
+
 /// A type as Go's `reflect.Type` prints in validator messages: a nil nature has no type.
 fn rname(t: &Type) -> String {
     if t.is_nil() {
@@ -68,11 +71,14 @@ fn rname(t: &Type) -> String {
     }
 }
 
-fn count_is(args: &[Type], n: usize) -> Result<(), String> {
+fn count_is(args: &[Type], n: usize) -> Result<(), Refusal> {
     if args.len() != n {
-        return Err(format!(
-            "invalid number of arguments (expected {n}, got {})",
-            args.len()
+        return Err((
+            format!(
+                "invalid number of arguments (expected {n}, got {})",
+                args.len()
+            ),
+            None,
         ));
     }
     Ok(())
@@ -83,7 +89,7 @@ fn numeric(t: &Type) -> bool {
 }
 
 /// The `Validate` functions of the builtins that have one.
-pub(crate) fn validate(name: &str, args: &[Type]) -> Result<Type, String> {
+pub(crate) fn validate(name: &str, args: &[Type]) -> Result<Type, Refusal> {
     let first = args.first().cloned().unwrap_or(Type::Nil);
     let unknown = first.is_unknown();
     match name {
@@ -92,23 +98,29 @@ pub(crate) fn validate(name: &str, args: &[Type]) -> Result<Type, String> {
             if first.is_array() || first.is_map() || first.is_string() || unknown {
                 return Ok(Type::Int);
             }
-            Err(format!("invalid argument for len (type {})", rname(&first)))
+            Err((
+                format!("invalid argument for len (type {})", rname(&first)),
+                Some(first.clone()),
+            ))
         }
         "abs" => {
             count_is(args, 1)?;
             if numeric(&first) || unknown {
                 return Ok(first);
             }
-            Err(format!("invalid argument for abs (type {})", rname(&first)))
+            Err((
+                format!("invalid argument for abs (type {})", rname(&first)),
+                Some(first.clone()),
+            ))
         }
         "ceil" | "floor" | "round" => {
             count_is(args, 1)?;
             if numeric(&first) || unknown {
                 return Ok(Type::Float);
             }
-            Err(format!(
-                "invalid argument for {name} (type {})",
-                rname(&first)
+            Err((
+                format!("invalid argument for {name} (type {})", rname(&first)),
+                Some(first.clone()),
             ))
         }
         "int" | "float" => {
@@ -120,21 +132,24 @@ pub(crate) fn validate(name: &str, args: &[Type]) -> Result<Type, String> {
                     Type::Float
                 });
             }
-            Err(format!(
-                "invalid argument for {name} (type {})",
-                rname(&first)
+            Err((
+                format!("invalid argument for {name} (type {})", rname(&first)),
+                Some(first.clone()),
             ))
         }
         "max" | "min" | "mean" | "median" => {
             if args.is_empty() {
-                return Err(format!("not enough arguments to call {name}"));
+                return Err((format!("not enough arguments to call {name}"), None));
             }
             for a in args {
                 if a.is_unknown() || a.is_array() {
                     return Ok(Type::Unknown);
                 }
                 if !numeric(a) {
-                    return Err(format!("invalid argument for {name} (type {})", rname(a)));
+                    return Err((
+                        format!("invalid argument for {name} (type {})", rname(a)),
+                        Some(a.clone()),
+                    ));
                 }
             }
             Ok(first)
@@ -143,14 +158,20 @@ pub(crate) fn validate(name: &str, args: &[Type]) -> Result<Type, String> {
             if args.is_empty() || (args.len() == 1 && first == Type::Location) {
                 return Ok(Type::Time);
             }
-            Err(format!(
-                "invalid number of arguments (expected 0, got {})",
-                args.len()
+            Err((
+                format!(
+                    "invalid number of arguments (expected 0, got {})",
+                    args.len()
+                ),
+                None,
             ))
         }
         "date" => {
             if args.is_empty() {
-                return Err("invalid number of arguments (expected at least 1, got 0)".into());
+                return Err((
+                    "invalid number of arguments (expected at least 1, got 0)".into(),
+                    None,
+                ));
             }
             let rest = if first == Type::Location {
                 args.len() - 1
@@ -158,8 +179,9 @@ pub(crate) fn validate(name: &str, args: &[Type]) -> Result<Type, String> {
                 args.len()
             };
             if rest > 3 {
-                return Err(format!(
-                    "invalid number of arguments (expected at most 3, got {rest})"
+                return Err((
+                    format!("invalid number of arguments (expected at most 3, got {rest})"),
+                    None,
                 ));
             }
             Ok(Type::Time)
@@ -172,16 +194,25 @@ pub(crate) fn validate(name: &str, args: &[Type]) -> Result<Type, String> {
             if first.is_array() {
                 return Ok(first.elem());
             }
-            Err(format!("cannot get {name} element from {}", rname(&first)))
+            Err((
+                format!("cannot get {name} element from {}", rname(&first)),
+                Some(first.clone()),
+            ))
         }
         "take" => {
             count_is(args, 2)?;
             if !unknown && !first.is_array() {
-                return Err(format!("cannot take from {}", rname(&first)));
+                return Err((
+                    format!("cannot take from {}", rname(&first)),
+                    Some(first.clone()),
+                ));
             }
             let n = &args[1];
             if !n.is_unknown() && !n.is_integer() {
-                return Err(format!("cannot take {} elements", rname(n)));
+                return Err((
+                    format!("cannot take {} elements", rname(n)),
+                    Some(n.clone()),
+                ));
             }
             Ok(first)
         }
@@ -190,40 +221,55 @@ pub(crate) fn validate(name: &str, args: &[Type]) -> Result<Type, String> {
             if unknown || first.is_map() {
                 return Ok(Type::any_array());
             }
-            Err(format!("cannot get {name} from {}", rname(&first)))
+            Err((
+                format!("cannot get {name} from {}", rname(&first)),
+                Some(first.clone()),
+            ))
         }
         "toPairs" => {
             count_is(args, 1)?;
             if unknown || first.is_map() {
                 return Ok(Type::any_array());
             }
-            Err(format!("cannot transform {} to pairs", rname(&first)))
+            Err((
+                format!("cannot transform {} to pairs", rname(&first)),
+                Some(first.clone()),
+            ))
         }
         "fromPairs" => {
             count_is(args, 1)?;
             if unknown || first.is_array() {
                 return Ok(Type::Map);
             }
-            Err(format!("cannot transform {} from pairs", rname(&first)))
+            Err((
+                format!("cannot transform {} from pairs", rname(&first)),
+                Some(first.clone()),
+            ))
         }
         "reverse" | "uniq" | "flatten" => {
             count_is(args, 1)?;
             if unknown || first.is_array() {
                 return Ok(Type::any_array());
             }
-            Err(format!("cannot {name} {}", rname(&first)))
+            Err((
+                format!("cannot {name} {}", rname(&first)),
+                Some(first.clone()),
+            ))
         }
         "concat" => {
             if args.is_empty() {
-                return Err("invalid number of arguments (expected at least 1, got 0)".into());
+                return Err((
+                    "invalid number of arguments (expected at least 1, got 0)".into(),
+                    None,
+                ));
             }
             for a in args {
                 if !a.is_unknown() && !a.is_array() {
-                    return Err(format!("cannot concat {}", rname(a)));
+                    return Err((format!("cannot concat {}", rname(a)), Some(a.clone())));
                 }
             }
             Ok(Type::any_array())
         }
-        _ => Err(format!("unknown builtin {name}")),
+        _ => Err((format!("unknown builtin {name}"), None)),
     }
 }

@@ -3,7 +3,7 @@
 
 use super::types::Type;
 use super::{Checked, Checker, err};
-use crate::expr::error::{ExprError, Span};
+use crate::expr::error::{ExprError, Span, TypeMismatch};
 use crate::expr::ir::{Ir, ItemStr, Key, Member, Ptr, SliceOp};
 use crate::expr::syntax::ast::{Node, NodeKind};
 use crate::value::Value;
@@ -54,14 +54,17 @@ impl Checker<'_> {
         if let Some(name) = name
             && bt.is_nil()
         {
-            return Err(err(node.span, format!("type nil has no field {name}")));
+            return Err(
+                err(node.span, format!("type nil has no field {name}")).with_mismatch(access(&bt))
+            );
         }
         if bt.is_map() {
             if !pt.assignable_to(&Type::String) && !pt.is_unknown() {
                 return Err(err(
                     property.span,
                     format!("cannot use {pt} to get an element from {bt}"),
-                ));
+                )
+                .with_mismatch(key_of(&bt, &pt)));
             }
             return Ok((Type::Unknown, ir));
         }
@@ -70,13 +73,18 @@ impl Checker<'_> {
                 return Err(err(
                     property.span,
                     format!("array elements can only be selected using an integer (got {pt})"),
-                ));
+                )
+                .with_mismatch(key_of(&bt, &pt)));
             }
             return Ok((bt.elem(), ir));
         }
         Err(match name {
-            Some(name) => err(node.span, format!("type {bt} has no field {name}")),
-            None => err(node.span, format!("type {bt}[{pt}] is undefined")),
+            Some(name) => {
+                err(node.span, format!("type {bt} has no field {name}")).with_mismatch(access(&bt))
+            }
+            None => {
+                err(node.span, format!("type {bt}[{pt}] is undefined")).with_mismatch(access(&bt))
+            }
         })
     }
 
@@ -89,13 +97,14 @@ impl Checker<'_> {
     ) -> Result<Checked, ExprError> {
         let (t, bi) = self.check(base)?;
         if !t.is_unknown() && !t.is_string() && !t.is_array() {
-            return Err(err(span, format!("cannot slice {t}")));
+            return Err(err(span, format!("cannot slice {t}")).with_mismatch(access(&t)));
         }
         let mut bound = |n: Option<&Node>| -> Result<Option<Ir>, ExprError> {
             let Some(n) = n else { return Ok(None) };
             let (bt, ir) = self.check(n)?;
             if !bt.is_integer() && !bt.is_unknown() {
-                return Err(err(n.span, format!("non-integer slice index {bt}")));
+                return Err(err(n.span, format!("non-integer slice index {bt}"))
+                    .with_mismatch(key_of(&t, &bt)));
             }
             Ok(Some(ir))
         };
@@ -111,5 +120,18 @@ impl Checker<'_> {
                 span,
             })),
         ))
+    }
+}
+
+/// The mismatch of an access to `base`, which has no such member.
+pub(super) fn access(base: &Type) -> TypeMismatch {
+    TypeMismatch::Access { base: base.clone() }
+}
+
+/// The mismatch of a key of type `key`, which `base` cannot be indexed with.
+pub(super) fn key_of(base: &Type, key: &Type) -> TypeMismatch {
+    TypeMismatch::Key {
+        base: base.clone(),
+        key: key.clone(),
     }
 }

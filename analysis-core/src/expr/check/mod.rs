@@ -11,7 +11,7 @@ pub(crate) mod types;
 
 use crate::expr::Env;
 use crate::expr::constant::fold;
-use crate::expr::error::{ExprError, Span};
+use crate::expr::error::{ExprError, Span, TypeMismatch};
 use crate::expr::ir::{Ir, Ptr};
 use crate::expr::syntax::ast::{Node, NodeKind};
 use crate::expr::syntax::builtins::is_builtin;
@@ -142,7 +142,8 @@ impl Checker<'_> {
                                 },
                             ))
                         } else {
-                            Err(err(span, format!("cannot use {coll} as array")))
+                            Err(err(span, format!("cannot use {coll} as array"))
+                                .with_mismatch(member::access(coll)))
                         }
                     }
                     "index" if *index => Ok((
@@ -189,7 +190,11 @@ impl Checker<'_> {
         Err(err(
             span,
             format!("invalid operation: {op} (mismatched type {t})"),
-        ))
+        )
+        .with_mismatch(TypeMismatch::Operator {
+            op: op.to_string(),
+            operands: vec![t],
+        }))
     }
 
     fn let_decl(
@@ -234,7 +239,8 @@ impl Checker<'_> {
             return Err(err(
                 cond.span,
                 format!("non-bool expression (type {ct}) used as condition"),
-            ));
+            )
+            .with_mismatch(TypeMismatch::NotBool { found: ct }));
         }
         let (t1, i1) = self.check(then)?;
         let (t2, i2) = self.check(otherwise)?;

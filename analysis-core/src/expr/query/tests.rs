@@ -290,3 +290,52 @@ fn guarded_indexes_never_fail_on_short_vectors() {
         }
     }
 }
+
+/// Every type error that names `[]float64` says so in its types too, and no other does: lint's
+/// "vector where a scalar belongs" hint can ask the error instead of reading it.
+#[test]
+fn type_errors_name_the_refused_types() {
+    use crate::evaluate::check_condition;
+    let floats = Type::floats();
+    for src in [
+        "result >= 0.95",
+        "0.95 <= result",
+        "result == \"x\"",
+        "result + 1 > 2",
+        "-result > 1",
+        "!result",
+        "result",
+        "result && true",
+        "isNaN(result)",
+        "asFloat(result) > 1 && isInf(result)",
+        "abs(result) > 1",
+        "ceil(result) > 1",
+        "result.x > 1",
+        "result[\"x\"] > 1",
+        "result ? 1 : 2",
+        "1 in result && result in [1]",
+        "upper(result) == \"A\"",
+        "all(result, {#})",
+        "sortBy(result, #, 1) == result",
+        "first(result) > take(result, \"a\")",
+        "result[0:\"a\"] == result",
+        "get(result, \"a\") > 1",
+        "len(result[0]) > 0",
+        "result[0] == \"x\"",
+        "results[0] >= 0.95",
+        "result[0] >=",
+        "len(result, 1) > 0",
+        "result[0].x > 1",
+        "int(result) > 1",
+        "result in result",
+        "keys(result) == []",
+        "toPairs(result) == []",
+    ] {
+        let Err(e) = check_condition(src, floats.clone()) else {
+            panic!("{src} compiled");
+        };
+        let named = e.to_string().contains("[]float64");
+        let typed = e.mismatch().is_some_and(|m| m.found().contains(&&floats));
+        assert_eq!(named, typed, "{src}: {e} ({:?})", e.mismatch());
+    }
+}
