@@ -295,7 +295,6 @@ fn guarded_indexes_never_fail_on_short_vectors() {
 /// "vector where a scalar belongs" hint can ask the error instead of reading it.
 #[test]
 fn type_errors_name_the_refused_types() {
-    use crate::evaluate::check_condition;
     let floats = Type::floats();
     for src in [
         "result >= 0.95",
@@ -331,7 +330,9 @@ fn type_errors_name_the_refused_types() {
         "keys(result) == []",
         "toPairs(result) == []",
     ] {
-        let Err(e) = check_condition(src, floats.clone()) else {
+        let checked =
+            compile(src, &Env::condition(floats.clone())).and_then(|p| p.check_bool_output());
+        let Err(e) = checked else {
             panic!("{src} compiled");
         };
         let named = e.to_string().contains("[]float64");
