@@ -23,17 +23,38 @@ pub enum ErrorKind {
 #[non_exhaustive]
 pub enum TypeMismatch {
     /// An operator given operands it does not take (`>=` on `[]float64` and `float64`).
-    Operator { op: String, operands: Vec<Type> },
+    Operator {
+        /// The operator as written (`>=`, `-`, `in`).
+        op: String,
+        /// Its operands' types, left to right.
+        operands: Vec<Type>,
+    },
     /// A function or builtin given an argument of the wrong type (`isNaN` of `[]float64`).
-    Argument { function: String, found: Type },
+    Argument {
+        /// The function's name (`isNaN`, `abs`).
+        function: String,
+        /// The argument's type.
+        found: Type,
+    },
     /// A member, index or slice of a type that has none (`type []float64 has no field x`).
-    Access { base: Type },
+    Access {
+        /// The type accessed.
+        base: Type,
+    },
     /// A key of the wrong type for its base (`array elements can only be selected using an
     /// integer (got string)`).
-    Key { base: Type, key: Type },
+    Key {
+        /// The type indexed.
+        base: Type,
+        /// The key's type.
+        key: Type,
+    },
     /// A value that must be a bool and is not: a condition's value, a ternary's test, a
     /// closure's result.
-    NotBool { found: Type },
+    NotBool {
+        /// The value's type.
+        found: Type,
+    },
 }
 
 impl TypeMismatch {
