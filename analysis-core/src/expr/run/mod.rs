@@ -1,4 +1,7 @@
-//! The evaluator: walks the lowered tree, borrowing from the result wherever it can (a
+//! Running a program: the evaluator (here), Go's operators (`ops`), the builtins and helpers
+//! (`funcs*`), closures (`pred`), Go's value formatting (`gofmt`) and explanations (`explain`).
+//!
+//! The evaluator walks the lowered tree, borrowing from the result wherever it can (a
 //! closure's element, a `.value` lookup and `asFloat` of a string allocate nothing).
 //! Tracing is a type parameter, so explanations cost nothing when not asked for.
 
@@ -7,7 +10,7 @@ mod funcs;
 mod funcs_text;
 mod funcs_time;
 mod gofmt;
-pub(crate) mod ops;
+mod ops;
 mod pred;
 
 #[cfg(test)]
