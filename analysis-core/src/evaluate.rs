@@ -6,19 +6,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+pub use crate::expr::ExplainStep;
 use crate::expr::{self, Env, ExprError, Program, Type};
 use crate::model::Phase;
 use crate::value::Value;
-
-/// One sub-expression's value, for "why did this check fail" output.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct ExplainStep {
-    /// The sub-expression as written (`result[0]`), or with operand values substituted
-    /// (`0.93 >= 0.95`).
-    pub expr: String,
-    /// Its value, rendered (`0.93`, `false`).
-    pub value: String,
-}
 
 /// The outcome of evaluating a metric's conditions against one result.
 #[derive(Clone, Debug, PartialEq)]

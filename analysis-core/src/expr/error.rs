@@ -4,6 +4,8 @@
 use std::fmt;
 use std::ops::Range;
 
+use super::Type;
+
 /// Which stage refused the expression.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -13,6 +15,59 @@ pub enum ErrorKind {
     Type,
     /// Evaluation (`index out of range: 0 (array length is 0)`, helper panics).
     Runtime,
+}
+
+/// What the type checker refused, in types rather than words, so tools can react without
+/// reading the message (lint's hint when a Prometheus vector is used where a scalar belongs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TypeMismatch {
+    /// An operator given operands it does not take (`>=` on `[]float64` and `float64`).
+    Operator {
+        /// The operator as written (`>=`, `-`, `in`).
+        op: String,
+        /// Its operands' types, left to right.
+        operands: Vec<Type>,
+    },
+    /// A function or builtin given an argument of the wrong type (`isNaN` of `[]float64`).
+    Argument {
+        /// The function's name (`isNaN`, `abs`).
+        function: String,
+        /// The argument's type.
+        found: Type,
+    },
+    /// A member, index or slice of a type that has none (`type []float64 has no field x`).
+    Access {
+        /// The type accessed.
+        base: Type,
+    },
+    /// A key of the wrong type for its base (`array elements can only be selected using an
+    /// integer (got string)`).
+    Key {
+        /// The type indexed.
+        base: Type,
+        /// The key's type.
+        key: Type,
+    },
+    /// A value that must be a bool and is not: a condition's value, a ternary's test, a
+    /// closure's result.
+    NotBool {
+        /// The value's type.
+        found: Type,
+    },
+}
+
+impl TypeMismatch {
+    /// The types the checker refused to accept where they were used.
+    pub fn found(&self) -> Vec<&Type> {
+        match self {
+            TypeMismatch::Operator { operands, .. } => operands.iter().collect(),
+            TypeMismatch::Argument { found, .. }
+            | TypeMismatch::NotBool { found }
+            | TypeMismatch::Access { base: found }
+            | TypeMismatch::Key { key: found, .. } => vec![found],
+        }
+    }
 }
 
 /// A byte range in the source.
@@ -52,6 +107,8 @@ pub struct ExprError {
     span: Span,
     line: u32,
     column: u32,
+    /// Set on type errors about a value's type.
+    mismatch: Option<Box<TypeMismatch>>,
 }
 
 impl fmt::Display for ExprError {
@@ -68,7 +125,14 @@ impl ExprError {
             span,
             line: 0,
             column: 0,
+            mismatch: None,
         }
+    }
+
+    /// The same error, saying which types were refused.
+    pub(crate) fn with_mismatch(mut self, mismatch: TypeMismatch) -> ExprError {
+        self.mismatch = Some(Box::new(mismatch));
+        self
     }
 
     pub(crate) fn syntax(message: impl Into<String>, span: Span) -> ExprError {
@@ -127,8 +191,26 @@ impl ExprError {
         self.column
     }
 
+    /// For a type error about a value's type, which types were refused where.
+    pub fn mismatch(&self) -> Option<&TypeMismatch> {
+        self.mismatch.as_deref()
+    }
+
     pub(crate) fn raw_span(&self) -> Span {
         self.span
+    }
+}
+
+/// Go's regexp error texts start with `error parsing regexp: `; the detail is the regex
+/// crate's (RE2 syntax is the same, the wording may differ).
+pub(crate) fn regex_error(e: &regex::Error) -> String {
+    match e {
+        regex::Error::Syntax(s) => {
+            let detail = s.lines().last().unwrap_or("invalid syntax");
+            let detail = detail.trim_start_matches("error: ");
+            format!("error parsing regexp: {detail}")
+        }
+        other => format!("error parsing regexp: {other}"),
     }
 }
 

@@ -4,51 +4,38 @@
 //! `result`'s static type is its runtime Go type, semantics §5.2) and lowers once; the
 //! [`Program`] then runs many times, borrowing from the result, optionally explaining itself.
 //!
-//! Pipeline: `lexer` → `parser` (AST) → `check`/`check_call` (types + lowering to `ir`,
-//! constant folding) → `eval`/`pred`/`funcs*` (evaluation) with `explain` as an optional tracer.
+//! Rooms, each depending only on those before it: `syntax` (lexer, parser, AST) → `check`
+//! (types, calls; lowering to `ir`) → `run` (evaluator, operators, builtins, Go formatting,
+//! explanations). `constant` is the one place constant sub-trees are evaluated (folding at
+//! check time runs the evaluator); `query` answers questions about a compiled program
+//! (its comparisons, its unguarded indexes) from its tree.
 
-mod ast;
-mod builtins;
 mod check;
-mod check_call;
+mod constant;
 mod error;
-mod eval;
-mod explain;
-mod funcs;
-mod funcs_text;
-mod funcs_time;
-mod gofmt;
 mod ir;
-mod lexer;
-mod ops;
-mod parser;
-mod parser_calls;
-mod pred;
-mod types;
+mod query;
+mod run;
+mod syntax;
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_builtins;
-#[cfg(test)]
-mod tests_parser;
-#[cfg(test)]
-mod tests_props;
 
 use std::cell::Cell;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-pub use error::{ErrorKind, ExprError};
-pub use types::Type;
+pub use check::types::Type;
+pub use error::{ErrorKind, ExprError, TypeMismatch};
+pub use query::{CmpOp, Comparison, Reading, UnguardedIndex};
+pub use run::explain::ExplainStep;
 
-use crate::evaluate::ExplainStep;
 use crate::value::Value;
 use error::Span;
-use eval::{Cx, Halt};
-use explain::{NoTrace, Trace, Tracer};
 use ir::{EnvFn, Ir};
+use run::explain::{NoTrace, Trace, Tracer};
+use run::{Cx, Halt};
 
 /// What an expression may refer to besides the builtins.
 #[derive(Clone, Debug, PartialEq)]
@@ -98,7 +85,7 @@ pub struct Program {
 
 /// Parses, type-checks and lowers `src` against `env`.
 pub fn compile(src: &str, env: &Env) -> Result<Program, ExprError> {
-    let ast = parser::parse(src).map_err(|e| e.locate(src))?;
+    let ast = syntax::parse(src).map_err(|e| e.locate(src))?;
     let mut checker = check::Checker {
         env,
         scopes: Vec::new(),
@@ -134,6 +121,9 @@ impl Program {
             format!("expected bool, but got {name}"),
             Span::new(0, self.src.len()),
         )
+        .with_mismatch(TypeMismatch::NotBool {
+            found: self.ty.clone(),
+        })
         .locate(&self.src))
     }
 
@@ -184,7 +174,7 @@ impl Program {
             frame: None,
             mem: &mem,
         };
-        match eval::eval(&self.ir, &cx, t) {
+        match run::eval(&self.ir, &cx, t) {
             Ok(v) => Ok(v.into_owned()),
             Err(Halt::NilChain) => Ok(Value::Nil),
             Err(Halt::Err(e)) => Err(e.locate(&self.src)),

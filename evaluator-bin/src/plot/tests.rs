@@ -19,6 +19,60 @@ fn thresholds_of_simple_comparisons() {
 }
 
 #[test]
+fn thresholds_of_guarded_and_nested_conditions() {
+    for (condition, want) in [
+        ("len(result) > 0 && result[0] >= 0.95", Some((">=", 0.95))),
+        ("len(result) >= 1 and 0.95 <= result[0]", Some((">=", 0.95))),
+        (
+            "len(result) > 0 ? result[0] < 0.5 : false",
+            Some(("<", 0.5)),
+        ),
+        ("!(result[0] < 0.95)", Some((">=", 0.95))),
+        ("all(result, {# >= 0.9})", Some((">=", 0.9))),
+        (
+            "len(result) > 0 && all(result, # < 1000)",
+            Some(("<", 1000.0)),
+        ),
+        ("default(result, 0) < 5", Some(("<", 5.0))),
+        (
+            "result.data.ok && result.data.successPercent >= 0.9",
+            Some((">=", 0.9)),
+        ),
+        ("result[0] >= 0.95 || result[1] < 0.95", Some((">=", 0.95))),
+        // A scaled value is in other units than the plotted one.
+        ("result[0] * 100 >= 95", None),
+        ("len(result) > 2", None),
+        ("result[0] == 1", None),
+        ("not a condition (", None),
+    ] {
+        assert_eq!(threshold(condition), want, "{condition}");
+    }
+}
+
+/// `augur replay --plot` draws the line of the guard lint recommends, too.
+#[test]
+fn guarded_condition_draws_its_threshold() {
+    let (status, timeline, mut metrics, start) = sample();
+    metrics[0].success_condition = Some("len(result) > 0 && result[0] >= 0.95".into());
+    let input = PlotInput {
+        what: "replay",
+        run_name: "sample",
+        status: &status,
+        timeline: &timeline,
+        metrics: &metrics,
+        start,
+    };
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("guarded.svg");
+    write(&path, &input).unwrap_or_else(|e| panic!("{e}"));
+    let svg = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        svg.contains("successCondition: &gt;= 0.95") || svg.contains("successCondition: >= 0.95"),
+        "threshold label missing"
+    );
+}
+
+#[test]
 fn values_become_numbers_or_categories() {
     assert!(matches!(y_of("[0.97,0.5]"), Y::Numbers(n) if n == vec![0.97, 0.5]));
     assert!(matches!(y_of("\"ok\""), Y::Category(c) if c == "ok"));

@@ -4,12 +4,12 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 
-use super::error::Span;
-use super::eval::{Cx, Halt, rt};
 use super::gofmt::{fmt_v, parse_float, parse_int};
-use super::ir::BinOp;
 use super::ops::{self, conversion, go_f64_to_i64, tn};
+use super::{Cx, Halt, rt};
 use super::{funcs_text, funcs_time};
+use crate::expr::error::Span;
+use crate::expr::ir::BinOp;
 use crate::value::Value;
 
 /// Argo's `asFloat`: numbers as float64, strings through `strconv.ParseFloat`.
@@ -90,7 +90,12 @@ pub(crate) fn call(
     call_inner(name, args, cx, span).map_err(|m| rt(m, span))
 }
 
-fn call_inner(name: &str, args: &[Cow<'_, Value>], cx: &Cx, span: Span) -> Result<Value, String> {
+pub(crate) fn call_inner(
+    name: &str,
+    args: &[Cow<'_, Value>],
+    cx: &Cx,
+    span: Span,
+) -> Result<Value, String> {
     let a0 = arg(args, 0);
     Ok(match name {
         "$call" => {
@@ -459,12 +464,4 @@ fn sort(args: &[Cow<'_, Value>]) -> Result<Value, String> {
         return Err(m);
     }
     Ok(Value::list(items))
-}
-
-#[cfg(test)]
-pub(crate) fn call_for_test(name: &str, args: &[Value]) -> Result<Value, String> {
-    let mem = std::cell::Cell::new(0);
-    let cx = Cx::constant(&mem);
-    let args: Vec<Cow<'_, Value>> = args.iter().map(Cow::Borrowed).collect();
-    call_inner(name, &args, &cx, Span::default())
 }

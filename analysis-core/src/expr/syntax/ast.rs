@@ -1,6 +1,6 @@
 //! The parsed expression, shaped like Go expr's AST so the checker can follow its rules.
 
-use super::error::Span;
+use crate::expr::error::Span;
 
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Node {

@@ -1,13 +1,15 @@
 //! Checking calls: Argo's helpers (typed Go functions), expr's builtins (validators and
 //! overload lists) and predicate builtins (closures), with Go expr's error texts.
 
-use super::ast::{Node, NodeKind};
-use super::builtins::{builtin_name, signatures, validate};
-use super::check::{Checked, Checker, Scope, err};
-use super::error::{ExprError, Span};
-use super::eval::fold;
-use super::ir::{Call, EnvFn, Func, Ir, Pred, PredKind};
+use super::builtins::{signatures, validate};
+use super::member::{access, key_of};
 use super::types::Type;
+use super::{Checked, Checker, Scope, err};
+use crate::expr::constant::fold;
+use crate::expr::error::{ExprError, Span, TypeMismatch};
+use crate::expr::ir::{Call, EnvFn, Func, Ir, Pred, PredKind};
+use crate::expr::syntax::ast::{Node, NodeKind};
+use crate::expr::syntax::builtins::builtin_name;
 use crate::value::Value;
 
 /// Checked arguments: each one's type and span, and the lowered arguments.
@@ -96,16 +98,26 @@ fn match_sig(name: &str, sig: &Sig, args: &[(Type, Span)], span: Span) -> Result
             return Err(err(
                 *aspan,
                 format!("cannot use nil as argument (type {want}) to call {name}"),
-            ));
+            )
+            .with_mismatch(argument(name, t)));
         }
         if !t.assignable_to(&want) && !t.is_unknown() {
             return Err(err(
                 *aspan,
                 format!("cannot use {t} as argument (type {want}) to call {name} "),
-            ));
+            )
+            .with_mismatch(argument(name, t)));
         }
     }
     Ok(())
+}
+
+/// The mismatch of an argument of type `found` given to `function`.
+fn argument(function: &str, found: &Type) -> TypeMismatch {
+    TypeMismatch::Argument {
+        function: function.to_string(),
+        found: found.clone(),
+    }
 }
 
 /// Go expr rewrites integer literals passed to float parameters into float literals.
@@ -234,7 +246,10 @@ impl Checker<'_> {
             }
         } else {
             let ts: Vec<Type> = types.into_iter().map(|(t, _)| t).collect();
-            validate(name, &ts).map_err(|m| err(node.span, m))?
+            validate(name, &ts).map_err(|(m, found)| match found {
+                Some(t) => err(node.span, m).with_mismatch(argument(name, &t)),
+                None => err(node.span, m),
+            })?
         };
         let ir = call_ir(Func::Builtin(sname), irs, node);
         let ir = if name == "now" { ir } else { fold(ir) };
@@ -257,7 +272,8 @@ impl Checker<'_> {
             Type::Unknown
         } else if base.is_array() {
             if !prop.is_integer() && !prop.is_unknown() {
-                return Err(err(types[1].1, format!("non-integer slice index {prop}")));
+                return Err(err(types[1].1, format!("non-integer slice index {prop}"))
+                    .with_mismatch(key_of(base, prop)));
             }
             base.elem()
         } else if base.is_map() {
@@ -265,14 +281,15 @@ impl Checker<'_> {
                 return Err(err(
                     types[1].1,
                     format!("cannot use {prop} to get an element from {base}"),
-                ));
+                )
+                .with_mismatch(key_of(base, prop)));
             }
             Type::Unknown
         } else {
-            return Err(err(
-                types[0].1,
-                format!("type {base} does not support indexing"),
-            ));
+            return Err(
+                err(types[0].1, format!("type {base} does not support indexing"))
+                    .with_mismatch(access(base)),
+            );
         };
         Ok((ty, call_ir(Func::Builtin("get"), irs, node)))
     }
@@ -292,7 +309,8 @@ impl Checker<'_> {
             return Err(err(
                 coll_node.span,
                 format!("builtin {name} takes only array (got {ct})"),
-            ));
+            )
+            .with_mismatch(argument(name, &ct)));
         }
         let body_node = args.get(1);
         let (index, acc) = match kind {
@@ -337,7 +355,8 @@ impl Checker<'_> {
                 return Err(err(
                     b.span,
                     format!("predicate should return boolean (got {bt})"),
-                ));
+                )
+                .with_mismatch(TypeMismatch::NotBool { found: bt }));
             }
             body = Some((bt, bi));
         }
@@ -348,7 +367,8 @@ impl Checker<'_> {
                 return Err(err(
                     e.span,
                     format!("sortBy order argument must be a string (got {et})"),
-                ));
+                )
+                .with_mismatch(argument("sortBy", &et)));
             }
             extra = Some(ei);
         }

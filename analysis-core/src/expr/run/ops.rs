@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::gofmt::fmt_v;
-use super::ir::BinOp;
+use crate::expr::ir::BinOp;
 use crate::value::Value;
 
 pub(crate) fn tn(v: &Value) -> &'static str {

@@ -1,6 +1,20 @@
-//! The evaluator: walks the lowered tree, borrowing from the result wherever it can (a
+//! Running a program: the evaluator (here), Go's operators (`ops`), the builtins and helpers
+//! (`funcs*`), closures (`pred`), Go's value formatting (`gofmt`) and explanations (`explain`).
+//!
+//! The evaluator walks the lowered tree, borrowing from the result wherever it can (a
 //! closure's element, a `.value` lookup and `asFloat` of a string allocate nothing).
 //! Tracing is a type parameter, so explanations cost nothing when not asked for.
+
+pub(crate) mod explain;
+mod funcs;
+mod funcs_text;
+mod funcs_time;
+mod gofmt;
+mod ops;
+mod pred;
+
+#[cfg(test)]
+pub(crate) use funcs::call_inner;
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -8,12 +22,11 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::error::{ExprError, Span};
-use super::explain::{Tracer, render};
-use super::ir::{BinOp, Call, CmpConst, EnvFn, Func, Ir, ItemStr, Key, Member, Ptr};
-use super::ops::{self, as_bool, conversion};
-use super::{funcs, pred};
+use crate::expr::error::{ExprError, Span, regex_error};
+use crate::expr::ir::{BinOp, Call, CmpConst, EnvFn, Func, Ir, ItemStr, Key, Member, Ptr};
 use crate::value::Value;
+use explain::{Tracer, render};
+use ops::{as_bool, conversion};
 
 /// Go expr's default memory budget: ranges, `repeat` and built arrays beyond it fail.
 pub(crate) const MEMORY_BUDGET: usize = 1_000_000;
@@ -63,22 +76,6 @@ pub(crate) struct Cx<'v, 'f> {
     pub now: DateTime<Utc>,
     pub frame: Option<&'f Frame<'v, 'f>>,
     pub mem: &'f Cell<usize>,
-}
-
-/// `nil`, the `result` of an evaluation that has none (constant folding).
-static NIL: Value = Value::Nil;
-
-impl<'f> Cx<'static, 'f> {
-    /// A context without a result, frames or clock (the Unix epoch): for expressions whose
-    /// inputs are all constants.
-    pub(crate) fn constant(mem: &'f Cell<usize>) -> Self {
-        Cx {
-            result: &NIL,
-            now: DateTime::<Utc>::UNIX_EPOCH,
-            frame: None,
-            mem,
-        }
-    }
 }
 
 impl<'v, 'f> Cx<'v, 'f> {
@@ -501,7 +498,7 @@ pub(crate) fn binary(op: BinOp, l: &Value, r: &Value, cx: &Cx, span: Span) -> Re
         BinOp::Matches => match (l, r) {
             (Value::Nil, _) | (_, Value::Nil) => Value::Bool(false),
             (Value::String(s), Value::String(p)) => {
-                let re = regex::Regex::new(p).map_err(|err| e(super::check::regex_error(&err)))?;
+                let re = regex::Regex::new(p).map_err(|err| e(regex_error(&err)))?;
                 Value::Bool(re.is_match(s))
             }
             (Value::String(_), other) => return Err(e(conversion(other, "string"))),
@@ -557,32 +554,4 @@ fn env_call<'v, T: Tracer>(
             }
         }
     })
-}
-
-/// Constant folding: a node whose inputs are all constants is evaluated once, at compile
-/// time. Anything that fails is left for run time, where it fails with the same message.
-pub(crate) fn fold(ir: Ir) -> Ir {
-    let foldable = match &ir {
-        Ir::Not(x, _) | Ir::Neg(x, _) => x.as_const().is_some(),
-        Ir::Bin(b) => b.l.as_const().is_some() && b.r.as_const().is_some(),
-        Ir::And(lr, ..) | Ir::Or(lr, ..) => lr.0.as_const().is_some() && lr.1.as_const().is_some(),
-        Ir::InStrSet(x, ..) | Ir::MatchConst(x, ..) => x.as_const().is_some(),
-        Ir::Call(c) => c.args.iter().all(|a| a.as_const().is_some()),
-        _ => false,
-    };
-    if !foldable {
-        return ir;
-    }
-    let mem = Cell::new(0);
-    let cx = Cx::constant(&mem);
-    let folded = match eval(&ir, &cx, &mut super::explain::NoTrace) {
-        Ok(v) => Some(v.into_owned()),
-        Err(_) => None,
-    };
-    match folded {
-        // Large folded ranges would bloat the program; keep them lazy.
-        Some(Value::List(l)) if l.len() > 1024 => ir,
-        Some(v) => Ir::Const(v),
-        None => ir,
-    }
 }

@@ -1,7 +1,7 @@
 //! Parser tests: precedence, Go expr's syntax error texts, nesting limits, extents.
 
-use super::ast::{Node, NodeKind};
-use super::parser::parse;
+use crate::expr::syntax::ast::{Node, NodeKind};
+use crate::expr::syntax::parse;
 
 fn err(src: &str) -> String {
     parse(src).unwrap_err().to_string()

@@ -1,107 +1,8 @@
-//! The builtin table of expr v1.17.8 as the parser and checker see it: names, which
-//! arguments are closures, overload lists and validators (with Go expr's messages).
+//! The builtins' types as the checker sees them: overload lists and validators (with Go
+//! expr's messages). Their names live in `syntax::builtins`.
 
-use super::check_call::{Param, Sig};
+use super::call::{Param, Sig};
 use super::types::Type;
-
-/// Every builtin name (`builtin.Names`), so calls parse as builtins and `let` can't shadow them.
-pub(crate) const BUILTINS: &[&str] = &[
-    "all",
-    "none",
-    "any",
-    "one",
-    "filter",
-    "map",
-    "find",
-    "findIndex",
-    "findLast",
-    "findLastIndex",
-    "count",
-    "sum",
-    "groupBy",
-    "sortBy",
-    "reduce",
-    "len",
-    "type",
-    "abs",
-    "ceil",
-    "floor",
-    "round",
-    "int",
-    "float",
-    "string",
-    "trim",
-    "trimPrefix",
-    "trimSuffix",
-    "upper",
-    "lower",
-    "split",
-    "splitAfter",
-    "replace",
-    "repeat",
-    "join",
-    "indexOf",
-    "lastIndexOf",
-    "hasPrefix",
-    "hasSuffix",
-    "max",
-    "min",
-    "mean",
-    "median",
-    "toJSON",
-    "fromJSON",
-    "toBase64",
-    "fromBase64",
-    "now",
-    "duration",
-    "date",
-    "timezone",
-    "first",
-    "last",
-    "get",
-    "take",
-    "keys",
-    "values",
-    "toPairs",
-    "fromPairs",
-    "reverse",
-    "uniq",
-    "concat",
-    "flatten",
-    "sort",
-    "bitand",
-    "bitor",
-    "bitxor",
-    "bitnand",
-    "bitshl",
-    "bitshr",
-    "bitushr",
-    "bitnot",
-];
-
-pub(crate) fn is_builtin(name: &str) -> bool {
-    BUILTINS.contains(&name)
-}
-
-/// The interned name, so lowered calls carry a `&'static str`.
-pub(crate) fn builtin_name(name: &str) -> Option<&'static str> {
-    BUILTINS.iter().find(|n| **n == name).copied()
-}
-
-const PRED2: &[(bool, bool)] = &[(false, false), (true, false)];
-const PRED_OPT: &[(bool, bool)] = &[(false, false), (true, true)];
-const PRED3: &[(bool, bool)] = &[(false, false), (true, false), (false, true)];
-
-/// For closure-taking builtins: each argument as (is a closure, is optional).
-pub(crate) fn predicate_args(name: &str) -> Option<&'static [(bool, bool)]> {
-    Some(match name {
-        "all" | "none" | "any" | "one" | "filter" | "map" | "find" | "findIndex" | "findLast"
-        | "findLastIndex" | "groupBy" => PRED2,
-        "count" | "sum" => PRED_OPT,
-        "sortBy" | "reduce" => PRED3,
-        _ => return None,
-    })
-}
 
 fn sig(params: &'static [Param], ret: Type) -> Sig {
     Sig { params, ret }
@@ -158,6 +59,9 @@ pub(crate) fn signatures(name: &str) -> Option<Vec<Sig>> {
     })
 }
 
+/// A validator's message, and the argument type it refused when it refused one.
+pub(crate) type Refusal = (String, Option<Type>);
+
 /// A type as Go's `reflect.Type` prints in validator messages: a nil nature has no type.
 fn rname(t: &Type) -> String {
     if t.is_nil() {
@@ -167,11 +71,14 @@ fn rname(t: &Type) -> String {
     }
 }
 
-fn count_is(args: &[Type], n: usize) -> Result<(), String> {
+fn count_is(args: &[Type], n: usize) -> Result<(), Refusal> {
     if args.len() != n {
-        return Err(format!(
-            "invalid number of arguments (expected {n}, got {})",
-            args.len()
+        return Err((
+            format!(
+                "invalid number of arguments (expected {n}, got {})",
+                args.len()
+            ),
+            None,
         ));
     }
     Ok(())
@@ -182,7 +89,7 @@ fn numeric(t: &Type) -> bool {
 }
 
 /// The `Validate` functions of the builtins that have one.
-pub(crate) fn validate(name: &str, args: &[Type]) -> Result<Type, String> {
+pub(crate) fn validate(name: &str, args: &[Type]) -> Result<Type, Refusal> {
     let first = args.first().cloned().unwrap_or(Type::Nil);
     let unknown = first.is_unknown();
     match name {
@@ -191,23 +98,29 @@ pub(crate) fn validate(name: &str, args: &[Type]) -> Result<Type, String> {
             if first.is_array() || first.is_map() || first.is_string() || unknown {
                 return Ok(Type::Int);
             }
-            Err(format!("invalid argument for len (type {})", rname(&first)))
+            Err((
+                format!("invalid argument for len (type {})", rname(&first)),
+                Some(first.clone()),
+            ))
         }
         "abs" => {
             count_is(args, 1)?;
             if numeric(&first) || unknown {
                 return Ok(first);
             }
-            Err(format!("invalid argument for abs (type {})", rname(&first)))
+            Err((
+                format!("invalid argument for abs (type {})", rname(&first)),
+                Some(first.clone()),
+            ))
         }
         "ceil" | "floor" | "round" => {
             count_is(args, 1)?;
             if numeric(&first) || unknown {
                 return Ok(Type::Float);
             }
-            Err(format!(
-                "invalid argument for {name} (type {})",
-                rname(&first)
+            Err((
+                format!("invalid argument for {name} (type {})", rname(&first)),
+                Some(first.clone()),
             ))
         }
         "int" | "float" => {
@@ -219,21 +132,24 @@ pub(crate) fn validate(name: &str, args: &[Type]) -> Result<Type, String> {
                     Type::Float
                 });
             }
-            Err(format!(
-                "invalid argument for {name} (type {})",
-                rname(&first)
+            Err((
+                format!("invalid argument for {name} (type {})", rname(&first)),
+                Some(first.clone()),
             ))
         }
         "max" | "min" | "mean" | "median" => {
             if args.is_empty() {
-                return Err(format!("not enough arguments to call {name}"));
+                return Err((format!("not enough arguments to call {name}"), None));
             }
             for a in args {
                 if a.is_unknown() || a.is_array() {
                     return Ok(Type::Unknown);
                 }
                 if !numeric(a) {
-                    return Err(format!("invalid argument for {name} (type {})", rname(a)));
+                    return Err((
+                        format!("invalid argument for {name} (type {})", rname(a)),
+                        Some(a.clone()),
+                    ));
                 }
             }
             Ok(first)
@@ -242,14 +158,20 @@ pub(crate) fn validate(name: &str, args: &[Type]) -> Result<Type, String> {
             if args.is_empty() || (args.len() == 1 && first == Type::Location) {
                 return Ok(Type::Time);
             }
-            Err(format!(
-                "invalid number of arguments (expected 0, got {})",
-                args.len()
+            Err((
+                format!(
+                    "invalid number of arguments (expected 0, got {})",
+                    args.len()
+                ),
+                None,
             ))
         }
         "date" => {
             if args.is_empty() {
-                return Err("invalid number of arguments (expected at least 1, got 0)".into());
+                return Err((
+                    "invalid number of arguments (expected at least 1, got 0)".into(),
+                    None,
+                ));
             }
             let rest = if first == Type::Location {
                 args.len() - 1
@@ -257,8 +179,9 @@ pub(crate) fn validate(name: &str, args: &[Type]) -> Result<Type, String> {
                 args.len()
             };
             if rest > 3 {
-                return Err(format!(
-                    "invalid number of arguments (expected at most 3, got {rest})"
+                return Err((
+                    format!("invalid number of arguments (expected at most 3, got {rest})"),
+                    None,
                 ));
             }
             Ok(Type::Time)
@@ -271,16 +194,25 @@ pub(crate) fn validate(name: &str, args: &[Type]) -> Result<Type, String> {
             if first.is_array() {
                 return Ok(first.elem());
             }
-            Err(format!("cannot get {name} element from {}", rname(&first)))
+            Err((
+                format!("cannot get {name} element from {}", rname(&first)),
+                Some(first.clone()),
+            ))
         }
         "take" => {
             count_is(args, 2)?;
             if !unknown && !first.is_array() {
-                return Err(format!("cannot take from {}", rname(&first)));
+                return Err((
+                    format!("cannot take from {}", rname(&first)),
+                    Some(first.clone()),
+                ));
             }
             let n = &args[1];
             if !n.is_unknown() && !n.is_integer() {
-                return Err(format!("cannot take {} elements", rname(n)));
+                return Err((
+                    format!("cannot take {} elements", rname(n)),
+                    Some(n.clone()),
+                ));
             }
             Ok(first)
         }
@@ -289,40 +221,55 @@ pub(crate) fn validate(name: &str, args: &[Type]) -> Result<Type, String> {
             if unknown || first.is_map() {
                 return Ok(Type::any_array());
             }
-            Err(format!("cannot get {name} from {}", rname(&first)))
+            Err((
+                format!("cannot get {name} from {}", rname(&first)),
+                Some(first.clone()),
+            ))
         }
         "toPairs" => {
             count_is(args, 1)?;
             if unknown || first.is_map() {
                 return Ok(Type::any_array());
             }
-            Err(format!("cannot transform {} to pairs", rname(&first)))
+            Err((
+                format!("cannot transform {} to pairs", rname(&first)),
+                Some(first.clone()),
+            ))
         }
         "fromPairs" => {
             count_is(args, 1)?;
             if unknown || first.is_array() {
                 return Ok(Type::Map);
             }
-            Err(format!("cannot transform {} from pairs", rname(&first)))
+            Err((
+                format!("cannot transform {} from pairs", rname(&first)),
+                Some(first.clone()),
+            ))
         }
         "reverse" | "uniq" | "flatten" => {
             count_is(args, 1)?;
             if unknown || first.is_array() {
                 return Ok(Type::any_array());
             }
-            Err(format!("cannot {name} {}", rname(&first)))
+            Err((
+                format!("cannot {name} {}", rname(&first)),
+                Some(first.clone()),
+            ))
         }
         "concat" => {
             if args.is_empty() {
-                return Err("invalid number of arguments (expected at least 1, got 0)".into());
+                return Err((
+                    "invalid number of arguments (expected at least 1, got 0)".into(),
+                    None,
+                ));
             }
             for a in args {
                 if !a.is_unknown() && !a.is_array() {
-                    return Err(format!("cannot concat {}", rname(a)));
+                    return Err((format!("cannot concat {}", rname(a)), Some(a.clone())));
                 }
             }
             Ok(Type::any_array())
         }
-        _ => Err(format!("unknown builtin {name}")),
+        _ => Err((format!("unknown builtin {name}"), None)),
     }
 }

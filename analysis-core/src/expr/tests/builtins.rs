@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use super::funcs::call_for_test;
-use super::tests::{fails, is_false, is_true, j, ok};
+use super::{fails, is_false, is_true, j, ok};
+use crate::expr::constant::call_builtin as call_for_test;
 use crate::value::Value;
 
 const N: &Value = &Value::Nil;

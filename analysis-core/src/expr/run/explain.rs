@@ -2,9 +2,18 @@
 //! (`result[0]` = `0.93`, `0.93 >= 0.95` = `false`). A type parameter of the evaluator;
 //! [`NoTrace`] compiles to nothing.
 
-use super::error::Span;
-use crate::evaluate::ExplainStep;
+use crate::expr::error::Span;
 use crate::value::Value;
+
+/// One sub-expression's value, for "why did this check fail" output.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ExplainStep {
+    /// The sub-expression as written (`result[0]`), or with operand values substituted
+    /// (`0.93 >= 0.95`).
+    pub expr: String,
+    /// Its value, rendered (`0.93`, `false`).
+    pub value: String,
+}
 
 /// Steps kept per run; closures over long vectors would otherwise flood the output.
 const MAX_STEPS: usize = 64;

@@ -1,7 +1,7 @@
 //! Tokens of expr-lang's grammar, with Go expr's lexing quirks (`not in` as one operator,
 //! `1..2` as a range, `#index` pointers, `//` and `/* */` comments) and its error texts.
 
-use super::error::{ExprError, Span};
+use crate::expr::error::{ExprError, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {

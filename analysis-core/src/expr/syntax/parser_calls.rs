@@ -3,9 +3,9 @@
 
 use super::ast::{Node, NodeKind};
 use super::builtins::{is_builtin, predicate_args};
-use super::error::{ExprError, Span};
 use super::lexer::{Kind, Token, go_quote};
 use super::parser::Parser;
+use crate::expr::error::{ExprError, Span};
 
 impl Parser {
     pub(super) fn call(

@@ -6,9 +6,9 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
-use super::eval::Cx;
+use super::Cx;
 use super::funcs::{arg, str_arg};
-use super::lexer::go_quote;
+use crate::gostr::go_quote;
 use crate::value::Value;
 
 /// Runtime stand-in for a `*time.Location`: a string only `timezone()` can make.

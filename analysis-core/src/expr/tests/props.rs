@@ -4,8 +4,8 @@
 use proptest::prelude::*;
 use serde_json::json;
 
-use super::tests::{j, now};
-use super::*;
+use super::{j, now};
+use crate::expr::*;
 
 fn results() -> Vec<Value> {
     vec![

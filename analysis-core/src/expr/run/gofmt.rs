@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Timelike, Utc};
 
-use super::lexer::go_quote;
+use crate::gostr::go_quote;
 use crate::value::Value;
 
 /// Go's `%v` of a value (`string(x)`, messages like `cannot fetch x from ...`).

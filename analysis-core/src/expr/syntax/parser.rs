@@ -2,9 +2,9 @@
 //! error texts. Nesting is bounded so hostile input errors instead of overflowing the stack.
 
 use super::ast::{Node, NodeKind};
-use super::error::{ExprError, Span};
 use super::lexer::{Kind, Token, is_alphabetic, is_alphanumeric, lex_partial};
 use super::parser_calls::number_literal;
+use crate::expr::error::{ExprError, Span};
 
 /// Deepest nesting of sub-expressions (and height of the tree) accepted; far beyond any real
 /// condition, and low enough for the recursive passes to stay well inside a 2 MiB stack.
@@ -546,72 +546,6 @@ impl Parser {
             }
         }
         Ok(node)
-    }
-
-    /// `node[...]` (the current token is `[`): an index or a slice.
-    fn index(&mut self, node: Node, optional: bool) -> Result<Node, ExprError> {
-        let open = self.cur().span;
-        let start = node.ext;
-        self.next()?;
-        if self.is(Kind::Operator, ":") {
-            return self.slice(node, None, open, start);
-        }
-        let from = self.expression(0)?;
-        if self.is(Kind::Operator, ":") {
-            return self.slice(node, Some(Box::new(from)), open, start);
-        }
-        self.expect(Kind::Bracket, "]")?;
-        let (base, was_chain) = match node.kind {
-            NodeKind::Chain(inner) if !optional => (*inner, true),
-            kind => (
-                Node {
-                    kind,
-                    span: node.span,
-                    ext: node.ext,
-                    depth: node.depth,
-                },
-                false,
-            ),
-        };
-        let member = self.node(
-            NodeKind::Member {
-                node: Box::new(base),
-                property: Box::new(from),
-                optional,
-            },
-            open,
-            start,
-        )?;
-        if optional || was_chain {
-            return self.node(NodeKind::Chain(Box::new(member)), open, start);
-        }
-        Ok(member)
-    }
-
-    /// The rest of `node[from:to]` (the current token is `:`).
-    fn slice(
-        &mut self,
-        node: Node,
-        from: Option<Box<Node>>,
-        open: Span,
-        start: Span,
-    ) -> Result<Node, ExprError> {
-        self.next()?;
-        let to = if self.is(Kind::Bracket, "]") {
-            None
-        } else {
-            Some(Box::new(self.expression(0)?))
-        };
-        self.expect(Kind::Bracket, "]")?;
-        self.node(
-            NodeKind::Slice {
-                node: Box::new(node),
-                from,
-                to,
-            },
-            open,
-            start,
-        )
     }
 
     fn comparison(&mut self, mut left: Node, mut tok: Token, prec: u16) -> Result<Node, ExprError> {

@@ -6,12 +6,12 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use super::error::Span;
-use super::eval::{Cx, Frame, Halt, Item, R, eval, eval_bool, rt};
 use super::explain::{NoTrace, Tracer, render};
 use super::gofmt::fmt_v;
-use super::ir::{BinOp, Pred, PredKind};
 use super::ops::{self, as_bool};
+use super::{Cx, Frame, Halt, Item, R, eval, eval_bool, rt};
+use crate::expr::error::Span;
+use crate::expr::ir::{BinOp, Pred, PredKind};
 use crate::value::Value;
 
 /// The elements a closure walks over, borrowed from the collection.

@@ -3,10 +3,10 @@
 
 use std::borrow::Cow;
 
-use super::error::Span;
-use super::eval::Cx;
+use super::Cx;
 use super::funcs::{arg, int_arg, str_arg};
 use super::ops::{conversion, tn};
+use crate::expr::error::Span;
 use crate::gojson::{format_float, write_string};
 use crate::value::Value;
 
