@@ -3,34 +3,25 @@
 
 use super::{DocLint, Severity};
 use crate::evaluate::check_condition;
-use crate::expr::Type;
 use crate::load::{Pos, Style};
-use crate::value::Value;
+use crate::provider::spec::ResultShape;
 
 impl DocLint<'_> {
-    pub(super) fn condition(&mut self, i: usize, field: &str, cond: &str, kind: &str) {
+    pub(super) fn condition(&mut self, i: usize, field: &str, cond: &str, result: &ResultShape) {
         let path = format!("spec.metrics[{i}].{field}");
-        let (shape, ty) = match kind {
-            "prometheus" => ("a Prometheus vector ([]float64)", Type::floats()),
-            "skywalking" => (
-                "SkyWalking's GraphQL data (map)",
-                Type::of(&Value::Map(Default::default())),
-            ),
-            // A web result is whatever JSON the endpoint answers, unknown until it answers.
-            _ => ("the provider's result", Type::Unknown),
-        };
+        let (shape, ty) = (result.description, result.ty.clone());
         if let Err(e) = check_condition(cond, ty) {
             let pos = self.condition_pos(&path, e.line() as usize, e.column() as usize);
             let mut message = format!("{field} does not compile for {shape}: {e}");
-            if kind == "prometheus" && e.to_string().contains("[]float64") {
-                message.push_str(
-                    " (a Prometheus query returns a vector even for one series: compare result[0], or use all(result, ...))",
-                );
+            if let Some(hint) = result.type_error_hint
+                && e.to_string().contains("[]float64")
+            {
+                message.push_str(hint);
             }
             self.push(pos, Severity::Error, message);
             return;
         }
-        if kind == "prometheus" && indexes_without_guard(cond) {
+        if result.empty_without_data && indexes_without_guard(cond) {
             self.push(
                 self.at(&path),
                 Severity::Warning,

@@ -246,10 +246,7 @@ impl Sources<'_> {
 
     /// The line for a measurement of `metric` at `now`; `None` when its lines ran out.
     fn take(&mut self, metric: &Metric, now: DateTime<Utc>) -> Result<Option<Line>, ReplayError> {
-        let typing = match metric.provider.kind() {
-            Some("prometheus") => Typing::Prometheus,
-            _ => Typing::Json,
-        };
+        let typing = crate::spec_for(metric).map_or(Typing::Json, |s| s.result().typing);
         let name = metric.name.as_str();
         match self.mode {
             Mode::Sequence => {

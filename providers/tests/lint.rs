@@ -1,0 +1,79 @@
+//! Each provider's lint facts (result type, traps) as `augur lint` applies them, through
+//! analysis-core's lint and `providers::specs()`. Moved here from analysis-core's lint tests
+//! when the provider facts left analysis-core.
+
+use analysis_core::lint::lint_str_with;
+
+fn lint(yaml: &str) -> Vec<String> {
+    lint_str_with(yaml, "t.yaml", providers::specs())
+        .iter()
+        .map(|d| d.to_string())
+        .collect()
+}
+
+const HEAD: &str =
+    "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata:\n  name: t\nspec:\n";
+
+#[test]
+fn prometheus_vector_compared_as_scalar_is_an_error_at_the_condition() {
+    let d = lint(&format!(
+        "{HEAD}  metrics:\n  - name: rate\n    successCondition: result >= 0.95\n    provider:\n      prometheus:\n        address: http://p:9090\n        query: up\n"
+    ));
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].starts_with("t.yaml:8:30: error: successCondition does not compile"),
+        "{d:?}"
+    );
+}
+
+#[test]
+fn unguarded_index_warns() {
+    let d = lint(&format!(
+        "{HEAD}  metrics:\n  - name: rate\n    successCondition: result[0] >= 0.95\n    provider:\n      prometheus:\n        address: http://p:9090\n        query: up\n"
+    ));
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].starts_with("t.yaml:8:5: warning: successCondition indexes result[0]"),
+        "{d:?}"
+    );
+    let guarded = lint(&format!(
+        "{HEAD}  metrics:\n  - name: rate\n    successCondition: len(result) > 0 && result[0] >= 0.95\n    provider:\n      prometheus:\n        address: http://p:9090\n        query: up\n"
+    ));
+    assert!(guarded.is_empty(), "{guarded:?}");
+}
+
+#[test]
+fn skywalking_without_interval_warns_and_closure_compiles() {
+    let d = lint(&format!(
+        "{HEAD}  metrics:\n  - name: apdex\n    interval: 5m\n    successCondition: \"all(result.service_apdex.values.values, {{asFloat(.value) >= 9900}})\"\n    provider:\n      skywalking:\n        address: http://oap:12800\n        query: q\n"
+    ));
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].contains("warning: skywalking metric has no interval"),
+        "{d:?}"
+    );
+}
+
+#[test]
+fn web_body_on_get_is_an_error_and_every_kind_is_supported() {
+    let d = lint(&format!(
+        "{HEAD}  metrics:\n  - name: w\n    provider:\n      web:\n        url: http://x/\n        body: b\n"
+    ));
+    assert_eq!(
+        d,
+        [
+            "t.yaml:9:7: error: Body/JSONBody can only be used with POST or PUT WebMetric Method types"
+        ]
+    );
+    for spec in providers::specs() {
+        let text = format!(
+            "{HEAD}  metrics:\n  - name: m\n    provider:\n      {}: {{}}\n",
+            spec.kind()
+        );
+        assert!(
+            lint(&text).iter().all(|d| !d.contains("not supported")),
+            "{}",
+            spec.kind()
+        );
+    }
+}
