@@ -78,7 +78,9 @@ pub struct Endpoint<'m> {
 pub struct SpecFinding {
     /// The field path under the metric, e.g. `provider.skywalking`.
     pub field: &'static str,
+    /// Error when Argo would fail the measurement or run; Warning for a likely mistake.
     pub severity: Severity,
+    /// The finding as `augur lint` prints it.
     pub message: String,
 }
 

@@ -1,6 +1,6 @@
 //! Nothing the service returns or logs shows a secret: every value a run's
-//! `valueFrom.secretKeyRef` args resolve to, and inline credentials (`password`,
-//! `clientSecret`), are replaced with `*****`.
+//! `valueFrom.secretKeyRef` args resolve to, and inline credentials (the fields providers'
+//! specs name, e.g. `password`, `clientSecret`), are replaced with `*****`.
 
 use analysis_core::AnalysisRun;
 use analysis_core::secrets::{SecretSource, mask};

@@ -246,7 +246,8 @@ impl Sources<'_> {
 
     /// The line for a measurement of `metric` at `now`; `None` when its lines ran out.
     fn take(&mut self, metric: &Metric, now: DateTime<Utc>) -> Result<Option<Line>, ReplayError> {
-        let typing = crate::spec_for(metric).map_or(Typing::Json, |s| s.result().typing);
+        // Asked only when a metric's cursor opens, not on every measurement.
+        let typing = || crate::spec_for(metric).map_or(Typing::Json, |s| s.result().typing);
         let name = metric.name.as_str();
         match self.mode {
             Mode::Sequence => {
@@ -255,7 +256,7 @@ impl Sources<'_> {
                     None => self
                         .sequence
                         .entry(name.to_string())
-                        .or_insert(self.recording.cursor(name, typing)?),
+                        .or_insert(self.recording.cursor(name, typing())?),
                 };
                 Ok(cursor.next()?)
             }
@@ -265,7 +266,7 @@ impl Sources<'_> {
                     None => self
                         .time
                         .entry(name.to_string())
-                        .or_insert(TimeCursor::new(self.recording.cursor(name, typing)?)?),
+                        .or_insert(TimeCursor::new(self.recording.cursor(name, typing())?)?),
                 };
                 match cursor.at(now)? {
                     AtTime::Line(line) => Ok(Some(line)),
