@@ -74,7 +74,7 @@ pub async fn backtest(
     }
     let (kept, left_out): (Vec<_>, Vec<_>) = std::mem::take(&mut run.spec.metrics)
         .into_iter()
-        .partition(|m| m.provider.kind() == Some("prometheus"));
+        .partition(|m| crate::spec_for(m).is_some_and(|s| s.has_history()));
     let not_backtestable: Vec<NotBacktestable> = left_out
         .iter()
         .map(|m| NotBacktestable {

@@ -2,14 +2,21 @@
 //!
 //! Augur's metric providers, one module each behind analysis-core's [`Provider`] trait
 //! ([`web`], [`prometheus`], [`skywalking`]), the registry that picks one per metric
-//! ([`Providers`]), and the async glue every live driver shares ([`driver`]).
+//! ([`Providers`]), each provider's description ([`specs`]), and the async glue every live
+//! driver shares ([`driver`]).
+//!
+//! The default `live` feature brings the HTTP stack (tokio, reqwest, rustls). Without it,
+//! parsing, recordings, replay and the specs still build: providers answer recorded
+//! responses and refuse to fetch.
 
 pub mod backtest;
 pub mod driver;
 mod goerr;
+#[cfg(feature = "live")]
 mod http;
 mod json_value;
 mod jsonpath;
+#[cfg(feature = "live")]
 mod limit;
 mod oauth2;
 pub mod prometheus;
@@ -21,10 +28,35 @@ pub mod web;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use analysis_core::provider::spec::ProviderSpec;
 use analysis_core::{
     BoxFuture, Fetched, MeasureContext, Metric, Provider, ProviderError, ProviderOutput,
     RawResponse,
 };
+
+/// Every provider Augur measures, described once by its own module. Adding a provider adds
+/// its module and one entry here and in [`Providers::new`].
+static SPECS: [&dyn ProviderSpec; 3] = [
+    &web::WebSpec,
+    &prometheus::PrometheusSpec,
+    &skywalking::SkyWalkingSpec,
+];
+
+/// Every provider's description, for lint, the service's allow-list and redaction, replay
+/// and backtest.
+pub fn specs() -> &'static [&'static dyn ProviderSpec] {
+    &SPECS
+}
+
+/// The description of a manifest kind, when Augur measures it.
+pub fn spec(kind: &str) -> Option<&'static dyn ProviderSpec> {
+    analysis_core::provider::spec::spec_of(&SPECS, kind)
+}
+
+/// The description of a metric's provider, when it has exactly one that Augur measures.
+pub fn spec_for(metric: &Metric) -> Option<&'static dyn ProviderSpec> {
+    analysis_core::provider::spec::spec_for(&SPECS, metric)
+}
 
 /// Limits and defaults every provider honours.
 #[derive(Clone, Debug)]
@@ -34,26 +66,48 @@ pub struct ProviderOptions {
     /// When set, web/prometheus/skywalking metrics may only connect to these hosts (the service
     /// uses it against SSRF through submitted manifests).
     pub allow_hosts: Option<Vec<String>>,
-    /// Prometheus address used when a metric has none (`ARGO_ROLLOUTS_PROMETHEUS_ADDRESS`).
+    /// Prometheus address used when a metric has none (Argo reads it from
+    /// `ARGO_ROLLOUTS_PROMETHEUS_ADDRESS`; see [`ProviderOptions::from_env`]).
     pub prometheus_default_address: Option<String>,
     /// When set, at most this many measurements of one provider kind are in flight at once
     /// across everything sharing the [`Providers`]; the rest wait (the service's backend guard).
     pub max_in_flight_per_kind: Option<usize>,
 }
 
+/// The environment variable Argo's controller reads the default Prometheus address from.
+pub const PROMETHEUS_ADDRESS_ENV: &str = "ARGO_ROLLOUTS_PROMETHEUS_ADDRESS";
+
+/// The defaults, read from nowhere: no default Prometheus address.
 impl Default for ProviderOptions {
     fn default() -> Self {
         ProviderOptions {
             max_body_bytes: 10 * 1024 * 1024,
             allow_hosts: None,
-            prometheus_default_address: std::env::var("ARGO_ROLLOUTS_PROMETHEUS_ADDRESS").ok(),
+            prometheus_default_address: None,
             max_in_flight_per_kind: None,
         }
     }
 }
 
+impl ProviderOptions {
+    /// The defaults plus what Argo's controller takes from its environment (the default
+    /// Prometheus address, [`PROMETHEUS_ADDRESS_ENV`]), as the CLI and the service run.
+    pub fn from_env() -> ProviderOptions {
+        ProviderOptions::default().with_env_defaults()
+    }
+
+    /// Fills what is unset from the environment, as [`ProviderOptions::from_env`] does.
+    pub fn with_env_defaults(mut self) -> ProviderOptions {
+        if self.prometheus_default_address.is_none() {
+            self.prometheus_default_address = std::env::var(PROMETHEUS_ADDRESS_ENV).ok();
+        }
+        self
+    }
+}
+
 /// Whether [`ProviderOptions::allow_hosts`] lets a metric reach `url`, by the rule every fetch
 /// applies, so a service can refuse a submitted metric up front instead of at its first fetch.
+#[cfg(feature = "live")]
 pub fn host_allowed(allow: &[String], url: &url::Url) -> bool {
     http::host_allowed(Some(allow), url).is_ok()
 }
@@ -67,23 +121,34 @@ pub struct Providers {
 impl Providers {
     /// Builds the shared HTTP clients (one per TLS mode) and every provider on top of them,
     /// each behind its in-flight limit when the options set one.
+    #[cfg(feature = "live")]
     pub fn new(options: ProviderOptions) -> Result<Providers, ProviderError> {
         let http = Arc::new(http::Http::new(&options)?);
-        let mut by_kind: BTreeMap<&'static str, Arc<dyn Provider>> = BTreeMap::new();
-        by_kind.insert("web", Arc::new(web::WebProvider::new(http.clone())));
-        by_kind.insert(
-            "prometheus",
+        let all: [Arc<dyn Provider>; 3] = [
+            Arc::new(web::WebProvider::new(http.clone())),
             Arc::new(prometheus::PrometheusProvider::new(http.clone(), &options)),
-        );
-        by_kind.insert(
-            "skywalking",
             Arc::new(skywalking::SkyWalkingProvider::new(http)),
-        );
+        ];
+        let mut by_kind: BTreeMap<&'static str, Arc<dyn Provider>> =
+            all.into_iter().map(|p| (p.kind(), p)).collect();
         if let Some(limit) = options.max_in_flight_per_kind {
             for p in by_kind.values_mut() {
                 *p = Arc::new(limit::Limited::new(p.clone(), limit));
             }
         }
+        Ok(Providers { by_kind })
+    }
+
+    /// Every provider, able to parse recorded answers only: built without the `live`
+    /// feature, a fetch is an Error measurement.
+    #[cfg(not(feature = "live"))]
+    pub fn new(options: ProviderOptions) -> Result<Providers, ProviderError> {
+        let all: [Arc<dyn Provider>; 3] = [
+            Arc::new(web::WebProvider::new()),
+            Arc::new(prometheus::PrometheusProvider::new(&options)),
+            Arc::new(skywalking::SkyWalkingProvider::new()),
+        ];
+        let by_kind = all.into_iter().map(|p| (p.kind(), p)).collect();
         Ok(Providers { by_kind })
     }
 
@@ -102,6 +167,15 @@ impl Providers {
             None => Arc::new(Refusal(ProviderError::unsupported(kind))),
         }
     }
+}
+
+/// A fetch in a build without the `live` feature.
+#[cfg(not(feature = "live"))]
+fn cannot_fetch<'a>(kind: &str) -> BoxFuture<'a, Fetched> {
+    let error = ProviderError::new(format!(
+        "provider {kind} cannot fetch: built without the \"live\" feature (replay only)"
+    ));
+    Box::pin(async move { Fetched::failed(error) })
 }
 
 /// A metric Augur cannot measure: an unsupported kind (datadog, job, kayenta, plugins, ...) or
@@ -149,6 +223,25 @@ mod tests {
             )
             .err()
             .map(|e| e.message)
+    }
+
+    #[test]
+    fn default_options_read_nothing_from_the_environment() {
+        // Whatever the environment holds, `default()` is the same; `from_env` reads it.
+        assert_eq!(ProviderOptions::default().prometheus_default_address, None);
+        let explicit = ProviderOptions {
+            prometheus_default_address: Some("http://prom:9090".into()),
+            ..ProviderOptions::default()
+        }
+        .with_env_defaults();
+        assert_eq!(
+            explicit.prometheus_default_address.as_deref(),
+            Some("http://prom:9090")
+        );
+        assert_eq!(
+            ProviderOptions::from_env().prometheus_default_address,
+            std::env::var(PROMETHEUS_ADDRESS_ENV).ok()
+        );
     }
 
     #[test]

@@ -1,12 +1,19 @@
 //! OAuth2 client credentials for web and prometheus metrics: a token is fetched for every
 //! measurement (Argo builds a new client each time) and sent as `Authorization: Bearer`.
 
+// Without the `live` feature only the settings are checked (parsing a recording needs that).
+#![cfg_attr(not(feature = "live"), allow(dead_code))]
+
 use analysis_core::ProviderError;
 use analysis_core::model::OAuth2Config;
+#[cfg(feature = "live")]
 use serde::Deserialize;
+#[cfg(feature = "live")]
 use tokio::time::Instant;
 
+#[cfg(feature = "live")]
 use crate::goerr::go_quote;
+#[cfg(feature = "live")]
 use crate::http::{Exchange, Http, HttpError, TimeoutStyle};
 
 /// The error Argo gives when a token URL is set without both client fields.
@@ -43,7 +50,10 @@ impl ClientCredentials {
             scopes: cfg.scopes.clone(),
         }))
     }
+}
 
+#[cfg(feature = "live")]
+impl ClientCredentials {
     /// Fetches a token and returns the `Authorization` header value. Like Go's auto-detected
     /// auth style, credentials go in a Basic header first, then in the form if that fails.
     /// The error text is what Go's oauth2 transport returns (the caller wraps it).
@@ -141,6 +151,7 @@ impl ClientCredentials {
     }
 }
 
+#[cfg(feature = "live")]
 #[derive(Debug, Default, Deserialize)]
 struct TokenResponse {
     access_token: Option<String>,
@@ -151,6 +162,7 @@ struct TokenResponse {
 }
 
 /// Token endpoints may answer `application/x-www-form-urlencoded` (Go's oauth2 accepts both).
+#[cfg(feature = "live")]
 fn serde_urlencoded_token(body: &str) -> Option<TokenResponse> {
     let mut t = TokenResponse::default();
     let mut any = false;
@@ -180,6 +192,7 @@ fn token_type(t: &str) -> String {
 }
 
 /// Go's `resp.Status`: `401 Unauthorized`.
+#[cfg(feature = "live")]
 pub(crate) fn status_text(code: u16) -> String {
     match reqwest::StatusCode::from_u16(code)
         .ok()
@@ -218,7 +231,7 @@ pub(crate) fn base64(input: &[u8]) -> String {
     out
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "live"))]
 mod tests {
     use super::*;
 

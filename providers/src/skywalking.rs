@@ -3,12 +3,19 @@
 //! Answers are read as `graphql_client::Response`, with `data` decoded straight into a Go-typed
 //! [`Value`].
 
+// Without the `live` feature only parsing is built; the request helpers stay for their tests.
+#![cfg_attr(not(feature = "live"), allow(dead_code))]
+
+#[cfg(feature = "live")]
 use std::sync::Arc;
+#[cfg(feature = "live")]
 use std::time::Duration;
 
 use analysis_core::duration::parse_duration;
 use analysis_core::gojson::write_string;
+use analysis_core::lint::Severity;
 use analysis_core::model::SkyWalkingMetric;
+use analysis_core::provider::spec::{Endpoint, ProviderSpec, ResultShape, SpecFinding};
 use analysis_core::{
     BoxFuture, Fetched, MeasureContext, Metric, Provider, ProviderError, ProviderOutput,
     RawResponse, Value,
@@ -16,16 +23,63 @@ use analysis_core::{
 use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
 
 use crate::goerr::{JsonReader, json_error};
+#[cfg(feature = "live")]
 use crate::http::{Exchange, Http, HttpError, TimeoutStyle, deadline_after};
 use crate::json_value::GoJson;
 
+/// The provider key in the manifest.
+pub const KIND: &str = "skywalking";
+
 /// machinebox/graphql has no timeout of its own; Argo's query context allows 30 s.
+#[cfg(feature = "live")]
 const TIMEOUT: Duration = Duration::from_secs(30);
 /// Go layout `2006-01-02 1504`.
 const DURATION_FORMAT: &str = "%Y-%m-%d %H%M";
 
+/// What Augur knows about `skywalking` metrics without querying an OAP.
+pub struct SkyWalkingSpec;
+
+impl ProviderSpec for SkyWalkingSpec {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    /// `result` is the GraphQL answer's `data` object.
+    fn result(&self) -> ResultShape {
+        ResultShape {
+            description: "SkyWalking's GraphQL data (map)",
+            ty: analysis_core::expr::Type::of(&Value::Map(Default::default())),
+            ..ResultShape::unknown()
+        }
+    }
+
+    fn endpoints<'m>(&self, metric: &'m Metric) -> Vec<Endpoint<'m>> {
+        let address = metric.provider.skywalking.as_ref();
+        match address.and_then(|s| s.address.as_deref()) {
+            Some(url) => vec![Endpoint {
+                field: "provider.skywalking.address",
+                url,
+            }],
+            None => Vec::new(),
+        }
+    }
+
+    /// Argo builds the provider from `interval`; without one, every measurement is an Error.
+    fn lint(&self, metric: &Metric) -> Vec<SpecFinding> {
+        match &metric.provider.skywalking {
+            Some(sw) if sw.interval.as_deref().is_none_or(str::is_empty) => vec![SpecFinding {
+                field: "provider.skywalking",
+                severity: Severity::Warning,
+                message: "skywalking metric has no interval: Argo cannot build the provider (`time: invalid duration \"\"`), so every measurement is an Error; set provider.skywalking.interval (e.g. 5m)".to_string(),
+            }],
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// Measures `skywalking` metrics.
 pub struct SkyWalkingProvider {
+    #[cfg(feature = "live")]
     http: Arc<Http>,
 }
 
@@ -109,10 +163,18 @@ fn unknown_zone(s: &str) -> ProviderError {
 }
 
 impl SkyWalkingProvider {
+    #[cfg(feature = "live")]
     pub(crate) fn new(http: Arc<Http>) -> SkyWalkingProvider {
         SkyWalkingProvider { http }
     }
 
+    /// A provider that parses recorded answers and cannot fetch.
+    #[cfg(not(feature = "live"))]
+    pub(crate) fn new() -> SkyWalkingProvider {
+        SkyWalkingProvider {}
+    }
+
+    #[cfg(feature = "live")]
     async fn measure(&self, metric: &Metric, now: DateTime<Utc>) -> Fetched {
         let setup = match Setup::new(metric) {
             Ok(s) => s,
@@ -166,11 +228,17 @@ impl SkyWalkingProvider {
 
 impl Provider for SkyWalkingProvider {
     fn kind(&self) -> &'static str {
-        "skywalking"
+        KIND
     }
 
     fn fetch<'a>(&'a self, metric: &'a Metric, ctx: &'a MeasureContext) -> BoxFuture<'a, Fetched> {
-        Box::pin(self.measure(metric, ctx.now))
+        #[cfg(feature = "live")]
+        return Box::pin(self.measure(metric, ctx.now));
+        #[cfg(not(feature = "live"))]
+        {
+            let _ = (metric, ctx);
+            crate::cannot_fetch(KIND)
+        }
     }
 
     fn parse(&self, metric: &Metric, raw: &RawResponse) -> Result<ProviderOutput, ProviderError> {

@@ -1,25 +1,92 @@
 //! The `web` provider (semantics §6.1): one HTTP request, the body read as JSON and narrowed by a
 //! Kubernetes JSONPath, or taken verbatim as a string when it is not JSON.
 
+// Without the `live` feature only parsing is built.
+#![cfg_attr(not(feature = "live"), allow(dead_code))]
+
+#[cfg(feature = "live")]
 use std::sync::Arc;
+#[cfg(feature = "live")]
 use std::time::Duration;
 
+use analysis_core::lint::Severity;
 use analysis_core::model::WebMetric;
+use analysis_core::provider::spec::{Endpoint, ProviderSpec, ResultShape, SpecFinding};
 use analysis_core::{
     BoxFuture, Fetched, MeasureContext, Metric, Provider, ProviderError, ProviderOutput,
     RawResponse, Value,
 };
 
+#[cfg(feature = "live")]
 use crate::goerr::url_error;
+#[cfg(feature = "live")]
 use crate::http::{Exchange, Http, HttpError, TimeoutStyle, deadline_after};
 use crate::jsonpath::K8sJsonPath;
 use crate::oauth2::ClientCredentials;
 
+/// The provider key in the manifest.
+pub const KIND: &str = "web";
+
 /// Argo's default when `timeoutSeconds` is unset or not positive.
+#[cfg(feature = "live")]
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What Augur knows about `web` metrics without calling one.
+pub struct WebSpec;
+
+impl ProviderSpec for WebSpec {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    /// A web result is whatever JSON the endpoint answers, unknown until it answers.
+    fn result(&self) -> ResultShape {
+        ResultShape::unknown()
+    }
+
+    fn endpoints<'m>(&self, metric: &'m Metric) -> Vec<Endpoint<'m>> {
+        let Some(web) = &metric.provider.web else {
+            return Vec::new();
+        };
+        let mut out = vec![Endpoint {
+            field: "provider.web.url",
+            url: web.url.as_str(),
+        }];
+        let token = web.authentication.as_ref().and_then(|a| a.oauth2.as_ref());
+        if let Some(url) = token.and_then(|o| o.token_url.as_deref()) {
+            out.push(Endpoint {
+                field: "provider.web.authentication.oauth2.tokenUrl",
+                url,
+            });
+        }
+        out
+    }
+
+    fn credential_fields(&self) -> &'static [&'static str] {
+        &["password", "clientSecret"]
+    }
+
+    /// Argo refuses a body on anything but POST and PUT at every measurement.
+    fn lint(&self, metric: &Metric) -> Vec<SpecFinding> {
+        let Some(web) = &metric.provider.web else {
+            return Vec::new();
+        };
+        let method = web.method.as_deref().unwrap_or("GET");
+        if (web.body.is_some() || web.json_body.is_some()) && !matches!(method, "POST" | "PUT") {
+            return vec![SpecFinding {
+                field: "provider.web",
+                severity: Severity::Error,
+                message: "Body/JSONBody can only be used with POST or PUT WebMetric Method types"
+                    .to_string(),
+            }];
+        }
+        Vec::new()
+    }
+}
 
 /// Measures `web` metrics.
 pub struct WebProvider {
+    #[cfg(feature = "live")]
     http: Arc<Http>,
 }
 
@@ -51,10 +118,18 @@ impl<'a> Setup<'a> {
 }
 
 impl WebProvider {
+    #[cfg(feature = "live")]
     pub(crate) fn new(http: Arc<Http>) -> WebProvider {
         WebProvider { http }
     }
 
+    /// A provider that parses recorded answers and cannot fetch.
+    #[cfg(not(feature = "live"))]
+    pub(crate) fn new() -> WebProvider {
+        WebProvider {}
+    }
+
+    #[cfg(feature = "live")]
     async fn measure(&self, metric: &Metric) -> Fetched {
         let setup = match Setup::new(metric) {
             Ok(s) => s,
@@ -132,11 +207,17 @@ impl WebProvider {
 
 impl Provider for WebProvider {
     fn kind(&self) -> &'static str {
-        "web"
+        KIND
     }
 
     fn fetch<'a>(&'a self, metric: &'a Metric, _ctx: &'a MeasureContext) -> BoxFuture<'a, Fetched> {
-        Box::pin(self.measure(metric))
+        #[cfg(feature = "live")]
+        return Box::pin(self.measure(metric));
+        #[cfg(not(feature = "live"))]
+        {
+            let _ = metric;
+            crate::cannot_fetch(KIND)
+        }
     }
 
     fn parse(&self, metric: &Metric, raw: &RawResponse) -> Result<ProviderOutput, ProviderError> {

@@ -11,6 +11,7 @@ use std::path::Path;
 use crate::args;
 use crate::load::{self, Content, Document, Pos};
 use crate::model::{Argument, DryRun, MeasurementRetention, Metric};
+use crate::provider::spec::ProviderSpec;
 use crate::validate;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -48,10 +49,21 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Lints a manifest file.
+/// Lints a manifest file on its own, knowing no provider: no provider traps, no result types,
+/// no unsupported-provider warning. [`lint_file_with`] lints it as Augur would run it.
 pub fn lint_file(path: &Path) -> Vec<Diagnostic> {
+    lint_file_in(path, None)
+}
+
+/// Lints a manifest file against the providers `specs` describe (`providers::specs()`): their
+/// result types and traps, and a warning for kinds none of them measures.
+pub fn lint_file_with(path: &Path, specs: &[&dyn ProviderSpec]) -> Vec<Diagnostic> {
+    lint_file_in(path, Some(specs))
+}
+
+fn lint_file_in(path: &Path, specs: Option<&[&dyn ProviderSpec]>) -> Vec<Diagnostic> {
     match std::fs::read_to_string(path) {
-        Ok(text) => lint_str(&text, &path.display().to_string()),
+        Ok(text) => lint_str_in(&text, &path.display().to_string(), specs),
         Err(e) => vec![Diagnostic {
             source: path.display().to_string(),
             line: 1,
@@ -62,8 +74,17 @@ pub fn lint_file(path: &Path) -> Vec<Diagnostic> {
     }
 }
 
-/// Lints manifest text; `source` names it in the findings.
+/// Lints manifest text on its own (see [`lint_file`]); `source` names it in the findings.
 pub fn lint_str(text: &str, source: &str) -> Vec<Diagnostic> {
+    lint_str_in(text, source, None)
+}
+
+/// Lints manifest text against the providers `specs` describe (see [`lint_file_with`]).
+pub fn lint_str_with(text: &str, source: &str, specs: &[&dyn ProviderSpec]) -> Vec<Diagnostic> {
+    lint_str_in(text, source, Some(specs))
+}
+
+fn lint_str_in(text: &str, source: &str, specs: Option<&[&dyn ProviderSpec]>) -> Vec<Diagnostic> {
     let docs = match load::load_str(text, source) {
         Ok(docs) => docs,
         Err(e) => {
@@ -90,7 +111,11 @@ pub fn lint_str(text: &str, source: &str) -> Vec<Diagnostic> {
     };
     let mut out = Vec::new();
     for doc in &docs {
-        let mut lint = DocLint { doc, out: &mut out };
+        let mut lint = DocLint {
+            doc,
+            specs,
+            out: &mut out,
+        };
         lint.unknown_fields();
         match &doc.content {
             Content::Template(t) => lint.spec(
@@ -141,6 +166,8 @@ impl Kind {
 
 pub(super) struct DocLint<'a> {
     doc: &'a Document,
+    /// The providers known to the caller; `None` lints the manifest alone.
+    specs: Option<&'a [&'a dyn ProviderSpec]>,
     out: &'a mut Vec<Diagnostic>,
 }
 

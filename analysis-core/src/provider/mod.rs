@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::model::Metric;
 use crate::value::Value;
 
+pub mod spec;
+
 /// A boxed, sendable future, so providers can be used as trait objects.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 

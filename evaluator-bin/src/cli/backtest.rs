@@ -39,7 +39,7 @@ pub fn main(a: BacktestArgs) -> ExitCode {
 
 async fn run(a: BacktestArgs) -> Result<ExitCode, String> {
     let run = load_run(&a.template, &a.inputs.args)?;
-    let providers = Providers::new(ProviderOptions::default()).map_err(|e| e.to_string())?;
+    let providers = Providers::new(ProviderOptions::from_env()).map_err(|e| e.to_string())?;
     let secrets = secret_source(a.inputs.secrets_dir.as_deref());
     let options = BacktestOptions {
         from: a.from,

@@ -17,7 +17,7 @@ pub fn main(a: LintArgs) -> ExitCode {
     let mut errors = 0;
     let mut warnings = 0;
     for file in &a.files {
-        for d in lint::lint_file(file) {
+        for d in lint::lint_file_with(file, providers::specs()) {
             match d.severity {
                 Severity::Error => errors += 1,
                 Severity::Warning => warnings += 1,

@@ -69,7 +69,7 @@ pub fn main(a: ReplayArgs) -> ExitCode {
 fn run(a: ReplayArgs) -> Result<ExitCode, String> {
     let run = load_run(&a.template, &a.args)?;
     let recording = Recording::open(&a.recording).map_err(|e| e.to_string())?;
-    let providers = Providers::new(ProviderOptions::default()).map_err(|e| e.to_string())?;
+    let providers = Providers::new(ProviderOptions::from_env()).map_err(|e| e.to_string())?;
     let keep_all = a.output == Output::Json || a.plot.is_some();
     let options = ReplayOptions {
         mode: match a.mode {

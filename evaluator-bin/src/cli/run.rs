@@ -37,7 +37,7 @@ pub struct LiveSetup {
 /// Loads the manifest, instantiates the run and sets up providers and secrets.
 pub fn setup(template: &std::path::Path, inputs: &LiveInputs) -> Result<LiveSetup, String> {
     let run = load_run(template, &inputs.args)?;
-    let providers = Providers::new(ProviderOptions::default()).map_err(|e| e.to_string())?;
+    let providers = Providers::new(ProviderOptions::from_env()).map_err(|e| e.to_string())?;
     let secrets = secret_source(inputs.secrets_dir.as_deref());
     Ok(LiveSetup {
         engine: RunEngine::new(run),

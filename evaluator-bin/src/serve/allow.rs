@@ -8,30 +8,16 @@ use analysis_core::{Argument, Metric};
 
 use super::error::ApiError;
 
-/// Every address a metric's provider connects to: (field path under the metric, URL).
+/// Every address a metric's provider connects to: (field path under the metric, URL), as
+/// the provider's spec lists them.
 fn addresses(m: &Metric) -> Vec<(&'static str, &str)> {
-    let mut out = Vec::new();
-    let p = &m.provider;
-    if let Some(web) = &p.web {
-        out.push(("provider.web.url", web.url.as_str()));
-        let token = web.authentication.as_ref().and_then(|a| a.oauth2.as_ref());
-        if let Some(url) = token.and_then(|o| o.token_url.as_deref()) {
-            out.push(("provider.web.authentication.oauth2.tokenUrl", url));
-        }
-    }
-    if let Some(prom) = &p.prometheus {
-        if let Some(a) = prom.address.as_deref() {
-            out.push(("provider.prometheus.address", a));
-        }
-        let token = prom.authentication.as_ref().and_then(|a| a.oauth2.as_ref());
-        if let Some(url) = token.and_then(|o| o.token_url.as_deref()) {
-            out.push(("provider.prometheus.authentication.oauth2.tokenUrl", url));
-        }
-    }
-    if let Some(a) = p.skywalking.as_ref().and_then(|s| s.address.as_deref()) {
-        out.push(("provider.skywalking.address", a));
-    }
-    out
+    m.provider
+        .kinds()
+        .into_iter()
+        .filter_map(providers::spec)
+        .flat_map(|spec| spec.endpoints(m))
+        .map(|e| (e.field, e.url))
+        .collect()
 }
 
 /// Checks already templated metrics; `spec.metrics[i]` in errors is their index.

@@ -187,7 +187,7 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
     let providers = Providers::new(ProviderOptions {
         allow_hosts: allow_hosts.clone(),
         max_in_flight_per_kind: Some(args.provider_concurrency),
-        ..ProviderOptions::default()
+        ..ProviderOptions::from_env()
     })
     .map_err(|e| StartError::Msg(format!("providers: {e}")))?;
     let secrets: Arc<dyn SecretSource> = match &args.secrets_dir {

@@ -1,14 +1,18 @@
 //! Nothing the service returns or logs shows a secret: every value a run's
-//! `valueFrom.secretKeyRef` args resolve to, and inline credentials (`password`,
-//! `clientSecret`), are replaced with `*****`.
+//! `valueFrom.secretKeyRef` args resolve to, and inline credentials (the fields providers'
+//! specs name, e.g. `password`, `clientSecret`), are replaced with `*****`.
 
 use analysis_core::AnalysisRun;
 use analysis_core::secrets::{SecretSource, mask};
 
 pub const MASK: &str = "*****";
 
-/// Field names whose values are credentials wherever they appear.
-const SECRET_FIELDS: &[&str] = &["password", "clientSecret"];
+/// Whether a field name holds a credential wherever it appears: some provider's spec says so.
+fn is_secret_field(name: &str) -> bool {
+    providers::specs()
+        .iter()
+        .any(|spec| spec.credential_fields().contains(&name))
+}
 
 /// The secret values a run's arguments resolve to (those that resolve).
 pub fn secret_values(run: &AnalysisRun, secrets: &dyn SecretSource) -> Vec<String> {
@@ -30,8 +34,7 @@ pub fn mask_value(value: &mut serde_json::Value, secrets: &[String]) {
         serde_json::Value::Array(items) => items.iter_mut().for_each(|v| mask_value(v, secrets)),
         serde_json::Value::Object(map) => {
             for (k, v) in map.iter_mut() {
-                if SECRET_FIELDS.contains(&k.as_str()) && v.as_str().is_some_and(|s| !s.is_empty())
-                {
+                if is_secret_field(k) && v.as_str().is_some_and(|s| !s.is_empty()) {
                     *v = serde_json::Value::String(MASK.into());
                 } else {
                     mask_value(v, secrets);

@@ -294,10 +294,8 @@ impl Sources<'_> {
 
     /// The line for a measurement of `metric` at `now`; `None` when its lines ran out.
     fn take(&mut self, metric: &Metric, now: DateTime<Utc>) -> Result<Option<Line>, ReplayError> {
-        let typing = match metric.provider.kind() {
-            Some("prometheus") => Typing::Prometheus,
-            _ => Typing::Json,
-        };
+        // Asked only when a metric's cursor opens, not on every measurement.
+        let typing = || crate::spec_for(metric).map_or(Typing::Json, |s| s.result().typing);
         let name = metric.name.as_str();
         match self.mode {
             Mode::Sequence => {
@@ -306,7 +304,7 @@ impl Sources<'_> {
                     None => self
                         .sequence
                         .entry(name.to_string())
-                        .or_insert(self.recording.cursor(name, typing)?),
+                        .or_insert(self.recording.cursor(name, typing())?),
                 };
                 Ok(cursor.next()?)
             }
@@ -316,7 +314,7 @@ impl Sources<'_> {
                     None => self
                         .time
                         .entry(name.to_string())
-                        .or_insert(TimeCursor::new(self.recording.cursor(name, typing)?)?),
+                        .or_insert(TimeCursor::new(self.recording.cursor(name, typing())?)?),
                 };
                 match cursor.at(now)? {
                     AtTime::Line(line) => Ok(Some(line)),
