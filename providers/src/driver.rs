@@ -12,10 +12,12 @@ use chrono::{DateTime, Utc};
 
 use crate::Providers;
 
-/// The wall clock; sleeps on tokio's timer.
+/// The wall clock; sleeps on tokio's timer (feature `live`).
+#[cfg(feature = "live")]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WallClock;
 
+#[cfg(feature = "live")]
 impl Clock for WallClock {
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
