@@ -195,9 +195,28 @@ pub struct BasicAuth {
     pub password: Option<String>,
 }
 
-/// `valueFrom.secretKeyRef` of an argument.
+/// `valueFrom.secretKeyRef` of an argument: a key of a Secret in the run's namespace.
+///
+/// Both fields load as empty when absent, so that the loader and
+/// [`check_secret_refs`](crate::secrets::check_secret_refs) can say which one is missing
+/// (`spec.args[0].valueFrom.secretKeyRef.key: a key is required`) instead of a bare
+/// `missing field`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretKeyRef {
+    /// The Secret's name.
+    #[serde(default)]
     pub name: String,
+    /// The key within the Secret.
+    #[serde(default)]
     pub key: String,
+}
+
+impl SecretKeyRef {
+    /// A reference to `key` of Secret `name`.
+    pub fn new(name: impl Into<String>, key: impl Into<String>) -> SecretKeyRef {
+        SecretKeyRef {
+            name: name.into(),
+            key: key.into(),
+        }
+    }
 }

@@ -123,6 +123,7 @@ pub struct MetricResult {
 }
 
 impl MetricResult {
+    /// A result for metric `name` that has seen nothing yet: Pending, all counters 0.
     pub fn new(name: impl Into<String>) -> MetricResult {
         MetricResult {
             name: name.into(),
@@ -139,6 +140,45 @@ impl MetricResult {
             metadata: BTreeMap::new(),
             consecutive_success: 0,
         }
+    }
+
+    /// Argo's counter update for one measurement of `phase` (semantics §3.3). Only completed
+    /// measurements count; an Error never advances `count`, so retries do not use up a
+    /// metric's measurements.
+    pub fn tally(&mut self, phase: Phase) {
+        match phase {
+            Phase::Successful => {
+                self.successful += 1;
+                self.count += 1;
+                self.consecutive_error = 0;
+                self.consecutive_success += 1;
+            }
+            Phase::Failed => {
+                self.failed += 1;
+                self.count += 1;
+                self.consecutive_error = 0;
+                self.consecutive_success = 0;
+            }
+            Phase::Inconclusive => {
+                self.inconclusive += 1;
+                self.count += 1;
+                self.consecutive_error = 0;
+                self.consecutive_success = 0;
+            }
+            Phase::Error => {
+                self.error += 1;
+                self.consecutive_error += 1;
+                self.consecutive_success = 0;
+            }
+            Phase::Pending | Phase::Running => {}
+        }
+    }
+
+    /// Appends a measurement and counts it ([`tally`](MetricResult::tally)); the metric's own
+    /// phase is left for the assessment to decide.
+    pub fn record(&mut self, measurement: Measurement) {
+        self.tally(measurement.phase);
+        self.measurements.push(measurement);
     }
 }
 
@@ -171,4 +211,69 @@ pub struct Measurement {
         with = "super::time::option"
     )]
     pub resume_at: Option<DateTime<Utc>>,
+}
+
+impl Measurement {
+    /// A finished measurement: `phase` decided, taken between `started_at` and `finished_at`.
+    /// Value, message and metadata start empty; add them with the `with_*` methods.
+    ///
+    /// ```
+    /// use analysis_core::{Measurement, Phase};
+    /// use chrono::{DateTime, Utc};
+    ///
+    /// let at: DateTime<Utc> = "2024-05-01T12:00:00Z".parse()?;
+    /// let m = Measurement::new(Phase::Failed, at, at).with_value("[0.91]");
+    /// assert_eq!((m.phase, m.value.as_str()), (Phase::Failed, "[0.91]"));
+    /// assert_eq!(m.finished_at, Some(at));
+    /// # Ok::<(), chrono::ParseError>(())
+    /// ```
+    pub fn new(phase: Phase, started_at: DateTime<Utc>, finished_at: DateTime<Utc>) -> Measurement {
+        Measurement {
+            phase,
+            message: String::new(),
+            started_at: Some(started_at),
+            finished_at: Some(finished_at),
+            value: String::new(),
+            metadata: BTreeMap::new(),
+            resume_at: None,
+        }
+    }
+
+    /// A measurement still in flight (Argo's Running measurement): started, not finished.
+    /// A provider that answers later sets [`with_resume_at`](Measurement::with_resume_at).
+    pub fn running(started_at: DateTime<Utc>) -> Measurement {
+        Measurement {
+            phase: Phase::Running,
+            message: String::new(),
+            started_at: Some(started_at),
+            finished_at: None,
+            value: String::new(),
+            metadata: BTreeMap::new(),
+            resume_at: None,
+        }
+    }
+
+    /// The same measurement with `value` (the provider's result, as Go's JSON would write it).
+    pub fn with_value(mut self, value: impl Into<String>) -> Measurement {
+        self.value = value.into();
+        self
+    }
+
+    /// The same measurement with `message` (why it errored, or the provider's note).
+    pub fn with_message(mut self, message: impl Into<String>) -> Measurement {
+        self.message = message.into();
+        self
+    }
+
+    /// The same measurement with `metadata` (provider-specific details, e.g. the query sent).
+    pub fn with_metadata(mut self, metadata: BTreeMap<String, String>) -> Measurement {
+        self.metadata = metadata;
+        self
+    }
+
+    /// The same measurement, to be resumed at `at` (an in-flight measurement's next look).
+    pub fn with_resume_at(mut self, at: DateTime<Utc>) -> Measurement {
+        self.resume_at = Some(at);
+        self
+    }
 }

@@ -63,30 +63,86 @@ pub struct TemplateRef {
 }
 
 /// An argument: a literal `value`, a secret, or a field reference (resolved Rollout-side only).
+///
+/// ```
+/// use analysis_core::Argument;
+///
+/// let service = Argument::with_value("service", "checkout");
+/// let token = Argument::from_secret("token", "api-credentials", "token");
+/// let required = Argument::required("threshold");
+/// assert_eq!(service.value.as_deref(), Some("checkout"));
+/// assert!(token.value.is_none() && token.value_from.is_some());
+/// assert!(required.value.is_none() && required.value_from.is_none());
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Argument {
+    /// The name tags refer to (`{{args.<name>}}`).
     pub name: String,
+    /// A literal value; when a template leaves it unset, the caller must supply one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// Where the value comes from instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_from: Option<ValueFrom>,
 }
 
+impl Argument {
+    /// An argument with a literal value.
+    pub fn with_value(name: impl Into<String>, value: impl Into<String>) -> Argument {
+        Argument {
+            name: name.into(),
+            value: Some(value.into()),
+            value_from: None,
+        }
+    }
+
+    /// An argument a template declares without a value: whoever builds the run supplies it.
+    pub fn required(name: impl Into<String>) -> Argument {
+        Argument {
+            name: name.into(),
+            value: None,
+            value_from: None,
+        }
+    }
+
+    /// An argument read from `key` of Secret `secret` when measuring.
+    pub fn from_secret(
+        name: impl Into<String>,
+        secret: impl Into<String>,
+        key: impl Into<String>,
+    ) -> Argument {
+        Argument {
+            name: name.into(),
+            value: None,
+            value_from: Some(ValueFrom {
+                secret_key_ref: Some(SecretKeyRef::new(secret, key)),
+                ..ValueFrom::default()
+            }),
+        }
+    }
+}
+
+/// `valueFrom` of an argument: a secret, or a Rollout-side reference.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ValueFrom {
+    /// Read from a Secret at measurement time (semantics §2.3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_key_ref: Option<SecretKeyRef>,
+    /// A field of the Rollout; only a Rollout resolves it (semantics §1.3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_ref: Option<FieldRef>,
+    /// `Stable` or `Latest` pod template hash; only a Rollout resolves it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_template_hash_value: Option<String>,
 }
 
+/// `valueFrom.fieldRef`: a path into the Rollout (`metadata.labels['env']`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldRef {
+    /// The downward-API style path.
     pub field_path: String,
 }
 
