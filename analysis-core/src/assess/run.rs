@@ -232,3 +232,83 @@ fn tally(summary: &mut RunSummary, bucket: Phase) {
         _ => summary.successful += 1,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Measurement;
+
+    fn result(name: &str, phases: &[Phase]) -> MetricResult {
+        let mut r = MetricResult::new(name);
+        let at = chrono::DateTime::UNIX_EPOCH;
+        for p in phases {
+            r.record(Measurement::new(*p, at, at).with_message(format!("{p} here")));
+        }
+        r
+    }
+
+    fn rule(name: &str, dry_run: bool) -> MetricRule<'_> {
+        MetricRule {
+            name,
+            limits: MetricLimits::default(),
+            dry_run,
+        }
+    }
+
+    #[test]
+    fn run_phase_finds_results_by_name_and_keeps_the_worst() {
+        let mut status = AnalysisRunStatus {
+            metric_results: vec![
+                result("b", &[Phase::Failed]),
+                result("a", &[Phase::Successful]),
+                result("dry", &[Phase::Error; 5]),
+            ],
+            ..AnalysisRunStatus::default()
+        };
+        let rules = [rule("a", false), rule("b", false), rule("dry", true)];
+        let a = run_phase(&rules, &mut status, false);
+        assert_eq!(a.phase, Phase::Failed);
+        assert_eq!(
+            a.message,
+            "Metric \"b\" assessed Failed due to failed (1) > failureLimit (0): \"Error Message: Failed here\""
+        );
+        assert!(a.metrics_changed);
+        let phases: Vec<Phase> = status.metric_results.iter().map(|r| r.phase).collect();
+        assert_eq!(phases, [Phase::Failed, Phase::Successful, Phase::Error]);
+        assert_eq!(
+            status.metric_results[2].message,
+            "Metric assessed Error due to consecutiveErrors (5) > consecutiveErrorLimit (4)"
+        );
+        assert_eq!((status.run_summary.count, status.run_summary.failed), (2, 1));
+        assert_eq!(status.dry_run_summary.map(|s| s.error), Some(1));
+    }
+
+    #[test]
+    fn unmeasured_metrics_keep_the_run_running_until_it_terminates() {
+        let mut status = AnalysisRunStatus {
+            metric_results: vec![result("a", &[Phase::Successful])],
+            ..AnalysisRunStatus::default()
+        };
+        let rules = [rule("a", false), rule("later", false)];
+        let a = run_phase(&rules, &mut status.clone(), false);
+        assert_eq!((a.phase, a.message.as_str()), (Phase::Running, ""));
+        let a = run_phase(&rules, &mut status, true);
+        assert_eq!((a.phase, a.message.as_str()), (Phase::Successful, RUN_TERMINATED));
+    }
+
+    #[test]
+    fn a_completed_stored_run_keeps_its_verdict() {
+        let mut run = AnalysisRun::default();
+        run.status = Some(AnalysisRunStatus {
+            phase: Some(Phase::Error),
+            message: "Analysis spec invalid: no metrics specified".into(),
+            ..AnalysisRunStatus::default()
+        });
+        let assessed = assess_run(&run).expect("completed runs need no preflight");
+        assert_eq!(assessed.assessment.phase, Phase::Error);
+        assert_eq!(assessed.status, run.status.unwrap_or_default());
+        // A running run with an invalid spec says why, as the engine's next pass would.
+        let e = assess_run(&AnalysisRun::default()).unwrap_err();
+        assert_eq!(e.to_string(), "Analysis spec invalid: no metrics specified");
+    }
+}

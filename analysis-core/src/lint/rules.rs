@@ -53,3 +53,24 @@ impl DocLint<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn each_unmatched_rule_is_reported_with_its_own_index() {
+        let yaml = "kind: AnalysisTemplate\nmetadata: {name: t}\nspec:\n  dryRun:\n  - metricName: rate\n  - metricName: nope\n  measurementRetention:\n  - metricName: rate\n  - metricName: gone\n    limit: 3\n  metrics:\n  - name: rate\n    provider: {job: {}}\n";
+        let d: Vec<String> = super::super::lint_str(yaml, "t.yaml")
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        let errors: Vec<&String> = d.iter().filter(|d| d.contains("error:")).collect();
+        assert_eq!(
+            errors,
+            [
+                "t.yaml:6:5: error: dryRun[1]: Rule didn't match any metric name(s)",
+                "t.yaml:9:5: error: measurementRetention[1]: Rule didn't match any metric name(s)",
+            ],
+            "{d:?}"
+        );
+    }
+}

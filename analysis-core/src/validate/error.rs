@@ -220,3 +220,120 @@ impl fmt::Display for ValidationError {
 }
 
 impl std::error::Error for ValidationError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DryRun, IntOrString, MeasurementRetention, Metric};
+    use crate::validate::{dry_run_metrics, measurement_retention_limits, validate_metrics};
+
+    fn job(name: &str) -> Metric {
+        let mut m = Metric {
+            name: name.into(),
+            ..Metric::default()
+        };
+        m.provider.other.insert("job".into(), serde_json::json!({}));
+        m
+    }
+
+    #[test]
+    fn validation_errors_carry_the_metric_and_the_rule() {
+        let mut bad = job("b");
+        bad.count = Some(IntOrString::Int(3));
+        let e = validate_metrics(&[job("a"), bad]).unwrap_err();
+        assert_eq!(e.metric_index, Some(1));
+        assert_eq!(e.kind, ValidationErrorKind::IntervalRequired);
+        assert_eq!(e.kind.field(), Some("interval"));
+        assert_eq!(
+            (e.path().as_str(), e.reason().as_str()),
+            ("metrics[1]", "interval must be specified when count > 1")
+        );
+
+        let e = validate_metrics(&[job("a"), job("a")]).unwrap_err();
+        assert_eq!(
+            e,
+            ValidationError::new(ValidationErrorKind::DuplicateName { name: "a".into() })
+                .in_metric(1)
+        );
+        assert_eq!(e.to_string(), "metrics[1]: duplicate name 'a'");
+
+        let e = validate_metrics(&[]).unwrap_err();
+        assert_eq!((e.metric_index, e.path().as_str()), (None, "metrics"));
+        assert_eq!(e.to_string(), "no metrics specified");
+
+        let mut bad = job("a");
+        bad.interval = Some("5".into());
+        let e = validate_metrics(&[bad]).unwrap_err();
+        assert!(matches!(e.kind, ValidationErrorKind::InvalidInterval(_)));
+        assert_eq!(
+            e.to_string(),
+            "metrics[0]: invalid interval string: time: missing unit in duration \"5\""
+        );
+    }
+
+    #[test]
+    fn unmatched_rules_name_their_list_and_index() {
+        let metrics = [job("rate")];
+        let rules = [
+            DryRun {
+                metric_name: "rate".into(),
+            },
+            DryRun {
+                metric_name: "*".into(),
+            },
+        ];
+        let e = dry_run_metrics(&rules, &metrics).unwrap_err();
+        assert_eq!(
+            e.kind,
+            ValidationErrorKind::UnmatchedRule {
+                list: RuleList::DryRun,
+                index: 1
+            }
+        );
+        assert_eq!(e.kind.field(), None);
+        assert_eq!(e.to_string(), "dryRun[1]: Rule didn't match any metric name(s)");
+        assert_eq!(
+            (e.path().as_str(), e.reason().as_str()),
+            ("dryRun[1]", "Rule didn't match any metric name(s)")
+        );
+        let rules = [MeasurementRetention {
+            metric_name: "x".into(),
+            limit: 2,
+        }];
+        let e = measurement_retention_limits(&rules, &metrics).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "measurementRetention[0]: Rule didn't match any metric name(s)"
+        );
+    }
+
+    #[test]
+    fn every_kind_prints_argos_text() {
+        use ValidationErrorKind as K;
+        let cases = [
+            (K::ConsecutiveSuccessLimitNegative, "consecutiveSuccessLimit must be >= 0"),
+            (K::FailureLimitBelowMinusOne, "failureLimit must be >= 0, or -1 to be disabled"),
+            (K::LimitsBothDisabled, "failureLimit and consecutiveSuccessLimit cannot both be disabled"),
+            (K::InconclusiveLimitNegative, "inconclusiveLimit must be >= 0"),
+            (K::ConsecutiveErrorLimitNegative, "consecutiveErrorLimit must be >= 0"),
+            (
+                K::CountBelowFailureAndSuccessLimits {
+                    count: 1,
+                    failure_limit: 2,
+                    consecutive_success_limit: 3,
+                },
+                "count (1) must be >= failureLimit + consecutiveSuccessLimit (2 + 3) if both >= 0",
+            ),
+            (K::CountBelowConsecutiveSuccessLimit, "count must be >= consecutiveSuccessLimit"),
+            (K::CountBelowInconclusiveLimit, "count must be >= inconclusiveLimit"),
+            (K::NoProvider, "no provider specified"),
+            (K::MultipleProviders, "multiple providers specified"),
+        ];
+        for (kind, text) in cases {
+            assert_eq!(kind.to_string(), text);
+            assert!(kind.field().is_some(), "{kind:?}");
+            let e = ValidationError::new(kind).in_metric(4);
+            assert_eq!(e.to_string(), format!("metrics[4]: {text}"));
+        }
+    }
+}

@@ -86,3 +86,105 @@ pub fn preflight(spec: &AnalysisRunSpec) -> Result<Prepared, PreflightError> {
         retention,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Argument, DryRun, MeasurementRetention, WebMetric};
+    use crate::validate::{RuleList, ValidationErrorKind};
+
+    fn web(name: &str, url: &str) -> Metric {
+        let mut m = Metric {
+            name: name.into(),
+            ..Metric::default()
+        };
+        m.provider.web = Some(WebMetric {
+            url: url.into(),
+            ..WebMetric::default()
+        });
+        m
+    }
+
+    fn spec(metrics: Vec<Metric>, args: Vec<Argument>) -> AnalysisRunSpec {
+        AnalysisRunSpec {
+            metrics,
+            args,
+            ..AnalysisRunSpec::default()
+        }
+    }
+
+    #[test]
+    fn secrets_take_the_placeholder_and_rules_are_matched() {
+        let mut s = spec(
+            vec![web("a", "http://x/{{args.token}}"), web("b", "http://y/")],
+            vec![Argument::from_secret("token", "creds", "token")],
+        );
+        s.dry_run.push(DryRun {
+            metric_name: "b".into(),
+        });
+        s.measurement_retention.push(MeasurementRetention {
+            metric_name: ".*".into(),
+            limit: 3,
+        });
+        let p = preflight(&s).expect("valid");
+        let url = p.metrics[0].provider.web.as_ref().map(|w| w.url.as_str());
+        assert_eq!(url, Some("http://x/temp-for-secret"));
+        assert!(!p.is_dry_run("a") && p.is_dry_run("b"));
+        assert_eq!((p.history_limit("a"), p.history_limit("b")), (3, 3));
+    }
+
+    #[test]
+    fn errors_come_in_argos_order_with_the_run_message_as_display() {
+        // An incomplete secret ref comes first, even with a template error later.
+        let s = spec(
+            vec![web("a", "{{args.nope}}")],
+            vec![Argument::from_secret("token", "creds", "")],
+        );
+        let e = preflight(&s).unwrap_err();
+        assert!(matches!(&e, PreflightError::Secret(_)), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "Unable to resolve metric arguments: args[0].valueFrom.secretKeyRef.key: a key is required"
+        );
+
+        let s = spec(vec![web("a", "{{args.nope}}")], vec![]);
+        let e = preflight(&s).unwrap_err();
+        assert_eq!(
+            e,
+            PreflightError::Args(ArgsError::UnresolvedTag {
+                tag: "args.nope".into()
+            })
+        );
+        assert_eq!(
+            e.to_string(),
+            "Unable to resolve metric arguments: failed to resolve {{args.nope}}"
+        );
+
+        let mut s = spec(vec![web("a", "u"), web("a", "u")], vec![]);
+        s.dry_run.push(DryRun {
+            metric_name: "nope".into(),
+        });
+        let e = preflight(&s).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Analysis spec invalid: metrics[1]: duplicate name 'a'"
+        );
+
+        s.metrics.pop();
+        let e = preflight(&s).unwrap_err();
+        let PreflightError::Invalid(v) = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(
+            v.kind,
+            ValidationErrorKind::UnmatchedRule {
+                list: RuleList::DryRun,
+                index: 0
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "Analysis spec invalid: dryRun[0]: Rule didn't match any metric name(s)"
+        );
+    }
+}
