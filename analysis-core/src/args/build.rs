@@ -5,11 +5,11 @@
 use std::collections::BTreeSet;
 
 use super::ArgsError;
-use crate::validate::RuleList;
 use crate::model::{
     AnalysisRun, AnalysisTemplate, AnalysisTemplateSpec, Argument, DryRun, MeasurementRetention,
     TemplateRef,
 };
+use crate::validate::RuleList;
 
 /// What the caller (a Rollout step, an Experiment, the CLI) adds to the templates.
 #[derive(Clone, Copy, Debug, Default)]

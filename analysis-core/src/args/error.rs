@@ -119,7 +119,10 @@ impl fmt::Display for ArgsError {
                     crate::validate::RuleList::DryRun => "Dry-Run",
                     crate::validate::RuleList::MeasurementRetention => "Measurement Retention",
                 };
-                write!(f, "two {what} metric rules have the same name '{metric_name}'")
+                write!(
+                    f,
+                    "two {what} metric rules have the same name '{metric_name}'"
+                )
             }
             ArgsError::ConflictingArg {
                 name,
@@ -141,9 +144,9 @@ impl fmt::Display for ArgsError {
                 };
                 write!(f, "{resource}.argoproj.io \"{name}\" not found")
             }
-            ArgsError::ReferencesTooDeep => f.write_str(
-                "analysis template references nest too deeply (a reference cycle?)",
-            ),
+            ArgsError::ReferencesTooDeep => {
+                f.write_str("analysis template references nest too deeply (a reference cycle?)")
+            }
         }
     }
 }

@@ -75,11 +75,10 @@ fn resolve(text: &str, args: &[Argument], quoted: bool) -> Result<String, ArgsEr
 /// The JSON Go's `encoding/json` writes for a metric: struct field order, and `<`, `>`, `&`,
 /// U+2028, U+2029 escaped inside strings. Tags and the unterminated-tag error see this text.
 pub fn metric_json(metric: &Metric) -> Result<String, ArgsError> {
-    let json = serde_json::to_string(metric)
-        .map_err(|e| ArgsError::Encode {
-            metric: metric.name.clone(),
-            message: e.to_string(),
-        })?;
+    let json = serde_json::to_string(metric).map_err(|e| ArgsError::Encode {
+        metric: metric.name.clone(),
+        message: e.to_string(),
+    })?;
     let mut out = String::with_capacity(json.len());
     let (mut in_string, mut escaped) = (false, false);
     for c in json.chars() {

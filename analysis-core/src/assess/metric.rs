@@ -264,7 +264,9 @@ mod tests {
         let five = result(&[Error; 5]);
         assert_eq!(metric_phase(&five, &limits(), false), Error);
         assert_eq!(
-            tripped_limit(&five, &limits()).map(|t| t.to_string()).as_deref(),
+            tripped_limit(&five, &limits())
+                .map(|t| t.to_string())
+                .as_deref(),
             Some("consecutiveErrors (5) > consecutiveErrorLimit (4)")
         );
     }

@@ -26,7 +26,7 @@ mod metric;
 mod run;
 
 pub use metric::{MetricLimits, TrippedLimit, count_reached, metric_phase, tripped_limit};
+pub(crate) use run::run_phase_indexed;
 pub use run::{
     AssessedRun, MetricRule, RUN_TERMINATED, RunAssessment, assess_run, is_terminating, run_phase,
 };
-pub(crate) use run::run_phase_indexed;

@@ -279,7 +279,10 @@ mod tests {
             status.metric_results[2].message,
             "Metric assessed Error due to consecutiveErrors (5) > consecutiveErrorLimit (4)"
         );
-        assert_eq!((status.run_summary.count, status.run_summary.failed), (2, 1));
+        assert_eq!(
+            (status.run_summary.count, status.run_summary.failed),
+            (2, 1)
+        );
         assert_eq!(status.dry_run_summary.map(|s| s.error), Some(1));
     }
 
@@ -293,7 +296,10 @@ mod tests {
         let a = run_phase(&rules, &mut status.clone(), false);
         assert_eq!((a.phase, a.message.as_str()), (Phase::Running, ""));
         let a = run_phase(&rules, &mut status, true);
-        assert_eq!((a.phase, a.message.as_str()), (Phase::Successful, RUN_TERMINATED));
+        assert_eq!(
+            (a.phase, a.message.as_str()),
+            (Phase::Successful, RUN_TERMINATED)
+        );
     }
 
     #[test]

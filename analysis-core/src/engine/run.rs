@@ -14,6 +14,9 @@ pub(crate) fn assess_run(
     status: &mut AnalysisRunStatus,
     terminate: bool,
 ) -> RunAssessment {
-    let metrics = plans.iter().map(MetricPlan::rule).zip(result_idx.iter().copied());
+    let metrics = plans
+        .iter()
+        .map(MetricPlan::rule)
+        .zip(result_idx.iter().copied());
     crate::assess::run_phase_indexed(metrics, status, terminate)
 }

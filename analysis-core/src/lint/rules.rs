@@ -47,7 +47,10 @@ impl DocLint<'_> {
         list: RuleList,
         index: usize,
     ) {
-        if validate::rule_matches(metric_name, metrics).next().is_none() {
+        if validate::rule_matches(metric_name, metrics)
+            .next()
+            .is_none()
+        {
             let e = ValidationError::unmatched_rule(list, index);
             self.push(pos, Severity::Error, e.to_string());
         }

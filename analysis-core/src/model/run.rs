@@ -5,45 +5,62 @@ use serde::{Deserialize, Serialize};
 
 use super::{Argument, DryRun, MeasurementRetention, Metric, ObjectMeta, Phase};
 
+/// An `AnalysisRun`: metrics to measure now, and (once running) their status.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AnalysisRun {
+    /// `argoproj.io/v1alpha1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
+    /// `AnalysisRun`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// Name, namespace, labels.
     #[serde(default)]
     pub metadata: ObjectMeta,
+    /// What to measure.
     #[serde(default)]
     pub spec: AnalysisRunSpec,
+    /// What happened so far; absent before the first pass.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<AnalysisRunStatus>,
 }
 
+/// A run's spec: its metrics, their args and rules.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AnalysisRunSpec {
+    /// The metrics, in the order they are assessed.
     #[serde(default)]
     pub metrics: Vec<Metric>,
+    /// Args the metrics' `{{args.x}}` tags refer to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<Argument>,
+    /// Stop the run: no new measurements, and it completes on its next pass.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub terminate: bool,
+    /// Metrics measured but never deciding the run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dry_run: Vec<DryRun>,
+    /// How many measurements matching metrics keep.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub measurement_retention: Vec<MeasurementRetention>,
+    /// When a completed run is deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl_strategy: Option<TtlStrategy>,
 }
 
+/// `ttlStrategy`: seconds after completion before a completed run is deleted.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TtlStrategy {
+    /// For any completed run without a more specific TTL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seconds_after_completion: Option<i32>,
+    /// For a Failed run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seconds_after_failure: Option<i32>,
+    /// For a Successful run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seconds_after_success: Option<i32>,
 }
@@ -52,26 +69,33 @@ pub struct TtlStrategy {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AnalysisRunStatus {
+    /// The run's phase.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<Phase>,
+    /// Why it completed as it did (`Metric "m" assessed Failed due to ...`).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,
+    /// One result per metric that has been measured, in the order first measured.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub metric_results: Vec<MetricResult>,
+    /// When the first pass ran.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         with = "super::time::option"
     )]
     pub started_at: Option<DateTime<Utc>>,
+    /// When the run completed.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         with = "super::time::option"
     )]
     pub completed_at: Option<DateTime<Utc>>,
+    /// Outcomes of the metrics that decide the run.
     #[serde(default)]
     pub run_summary: RunSummary,
+    /// Outcomes of the dry-run metrics.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dry_run_summary: Option<RunSummary>,
 }
@@ -80,14 +104,19 @@ pub struct AnalysisRunStatus {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunSummary {
+    /// Metrics counted.
     #[serde(default)]
     pub count: i32,
+    /// Completed Successful (or with no limit tripped).
     #[serde(default)]
     pub successful: i32,
+    /// Completed by tripping `failureLimit`.
     #[serde(default)]
     pub failed: i32,
+    /// Completed by tripping `inconclusiveLimit`.
     #[serde(default)]
     pub inconclusive: i32,
+    /// Completed by tripping `consecutiveErrorLimit`.
     #[serde(default)]
     pub error: i32,
 }
@@ -96,28 +125,41 @@ pub struct RunSummary {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MetricResult {
+    /// The metric's name.
     pub name: String,
+    /// The metric's phase.
     pub phase: Phase,
+    /// The newest measurements, oldest first (trimmed to the retention limit).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub measurements: Vec<Measurement>,
+    /// The last measurement's message, or the limit the metric tripped.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,
+    /// Completed non-Error measurements.
     #[serde(default)]
     pub count: i32,
+    /// Successful measurements.
     #[serde(default)]
     pub successful: i32,
+    /// Failed measurements.
     #[serde(default)]
     pub failed: i32,
+    /// Inconclusive measurements.
     #[serde(default)]
     pub inconclusive: i32,
+    /// Error measurements.
     #[serde(default)]
     pub error: i32,
+    /// Error measurements in a row, up to the latest.
     #[serde(default)]
     pub consecutive_error: i32,
+    /// Whether a `dryRun` rule matches the metric.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dry_run: bool,
+    /// Provider details about the metric (e.g. the templated Prometheus query).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, String>,
+    /// Successful measurements in a row, up to the latest.
     #[serde(default)]
     pub consecutive_success: i32,
 }
@@ -186,25 +228,32 @@ impl MetricResult {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Measurement {
+    /// Its phase; Running while in flight.
     pub phase: Phase,
+    /// Why it errored, or a provider's note.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub message: String,
+    /// When it was taken.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         with = "super::time::option"
     )]
     pub started_at: Option<DateTime<Utc>>,
+    /// When it finished; absent while in flight.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         with = "super::time::option"
     )]
     pub finished_at: Option<DateTime<Utc>>,
+    /// The provider's result.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub value: String,
+    /// Provider details (e.g. Prometheus warnings).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, String>,
+    /// When an in-flight measurement is looked at again.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",

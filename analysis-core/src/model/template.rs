@@ -8,16 +8,22 @@ use super::{Metric, SecretKeyRef};
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectMeta {
+    /// The object's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A prefix Kubernetes completes into a unique name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generate_name: Option<String>,
+    /// The namespace (secrets are read from the run's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// Labels.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
+    /// Annotations.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
+    /// Every other metadata field, verbatim.
     #[serde(flatten)]
     pub other: BTreeMap<String, serde_json::Value>,
 }
@@ -27,27 +33,37 @@ pub struct ObjectMeta {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AnalysisTemplate {
+    /// `argoproj.io/v1alpha1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
+    /// `AnalysisTemplate` or `ClusterAnalysisTemplate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// Name, namespace, labels.
     #[serde(default)]
     pub metadata: ObjectMeta,
+    /// Its metrics, args and rules.
     #[serde(default)]
     pub spec: AnalysisTemplateSpec,
 }
 
+/// A template's spec: what a run built from it measures.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AnalysisTemplateSpec {
+    /// The metrics.
     #[serde(default)]
     pub metrics: Vec<Metric>,
+    /// Args the metrics use; those without a value are the caller's to supply.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<Argument>,
+    /// Metrics measured but never deciding the run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dry_run: Vec<DryRun>,
+    /// How many measurements matching metrics keep.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub measurement_retention: Vec<MeasurementRetention>,
+    /// Other templates whose metrics and args this one includes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub templates: Vec<TemplateRef>,
 }
@@ -56,8 +72,10 @@ pub struct AnalysisTemplateSpec {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TemplateRef {
+    /// The referenced template's name.
     #[serde(default)]
     pub template_name: String,
+    /// Whether it is a `ClusterAnalysisTemplate`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cluster_scope: bool,
 }
@@ -150,6 +168,7 @@ pub struct FieldRef {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DryRun {
+    /// Go regexp matched (unanchored) against metric names.
     pub metric_name: String,
 }
 
@@ -157,7 +176,9 @@ pub struct DryRun {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MeasurementRetention {
+    /// Go regexp matched (unanchored) against metric names.
     pub metric_name: String,
+    /// Measurements to keep (0 or less: the default 10).
     #[serde(default)]
     pub limit: i32,
 }

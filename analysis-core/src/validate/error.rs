@@ -291,7 +291,10 @@ mod tests {
             }
         );
         assert_eq!(e.kind.field(), None);
-        assert_eq!(e.to_string(), "dryRun[1]: Rule didn't match any metric name(s)");
+        assert_eq!(
+            e.to_string(),
+            "dryRun[1]: Rule didn't match any metric name(s)"
+        );
         assert_eq!(
             (e.path().as_str(), e.reason().as_str()),
             ("dryRun[1]", "Rule didn't match any metric name(s)")
@@ -311,11 +314,26 @@ mod tests {
     fn every_kind_prints_argos_text() {
         use ValidationErrorKind as K;
         let cases = [
-            (K::ConsecutiveSuccessLimitNegative, "consecutiveSuccessLimit must be >= 0"),
-            (K::FailureLimitBelowMinusOne, "failureLimit must be >= 0, or -1 to be disabled"),
-            (K::LimitsBothDisabled, "failureLimit and consecutiveSuccessLimit cannot both be disabled"),
-            (K::InconclusiveLimitNegative, "inconclusiveLimit must be >= 0"),
-            (K::ConsecutiveErrorLimitNegative, "consecutiveErrorLimit must be >= 0"),
+            (
+                K::ConsecutiveSuccessLimitNegative,
+                "consecutiveSuccessLimit must be >= 0",
+            ),
+            (
+                K::FailureLimitBelowMinusOne,
+                "failureLimit must be >= 0, or -1 to be disabled",
+            ),
+            (
+                K::LimitsBothDisabled,
+                "failureLimit and consecutiveSuccessLimit cannot both be disabled",
+            ),
+            (
+                K::InconclusiveLimitNegative,
+                "inconclusiveLimit must be >= 0",
+            ),
+            (
+                K::ConsecutiveErrorLimitNegative,
+                "consecutiveErrorLimit must be >= 0",
+            ),
             (
                 K::CountBelowFailureAndSuccessLimits {
                     count: 1,
@@ -324,8 +342,14 @@ mod tests {
                 },
                 "count (1) must be >= failureLimit + consecutiveSuccessLimit (2 + 3) if both >= 0",
             ),
-            (K::CountBelowConsecutiveSuccessLimit, "count must be >= consecutiveSuccessLimit"),
-            (K::CountBelowInconclusiveLimit, "count must be >= inconclusiveLimit"),
+            (
+                K::CountBelowConsecutiveSuccessLimit,
+                "count must be >= consecutiveSuccessLimit",
+            ),
+            (
+                K::CountBelowInconclusiveLimit,
+                "count must be >= inconclusiveLimit",
+            ),
             (K::NoProvider, "no provider specified"),
             (K::MultipleProviders, "multiple providers specified"),
         ];
