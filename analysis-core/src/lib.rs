@@ -95,8 +95,10 @@ pub mod secrets;
 pub mod validate;
 pub mod value;
 
+pub use assess::{MetricLimits, assess_run, metric_phase};
 pub use model::*;
 pub use provider::{
     BoxFuture, Fetched, MeasureContext, Provider, ProviderError, ProviderOutput, RawResponse,
 };
+pub use validate::preflight;
 pub use value::Value;

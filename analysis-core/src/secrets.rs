@@ -281,7 +281,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
-    use crate::model::{FieldRef, SecretKeyRef, ValueFrom};
+    use crate::model::{FieldRef, ValueFrom};
 
     /// A scratch directory removed on drop (no tempfile dev-dependency in this crate).
     struct Scratch(PathBuf);
@@ -312,17 +312,7 @@ mod tests {
     }
 
     fn secret_arg(arg: &str, name: &str, key: &str) -> Argument {
-        Argument {
-            name: arg.into(),
-            value: None,
-            value_from: Some(ValueFrom {
-                secret_key_ref: Some(SecretKeyRef {
-                    name: name.into(),
-                    key: key.into(),
-                }),
-                ..ValueFrom::default()
-            }),
-        }
+        Argument::from_secret(arg, name, key)
     }
 
     #[test]
