@@ -304,12 +304,14 @@ mod tests {
 
     #[test]
     fn a_completed_stored_run_keeps_its_verdict() {
-        let mut run = AnalysisRun::default();
-        run.status = Some(AnalysisRunStatus {
-            phase: Some(Phase::Error),
-            message: "Analysis spec invalid: no metrics specified".into(),
-            ..AnalysisRunStatus::default()
-        });
+        let run = AnalysisRun {
+            status: Some(AnalysisRunStatus {
+                phase: Some(Phase::Error),
+                message: "Analysis spec invalid: no metrics specified".into(),
+                ..AnalysisRunStatus::default()
+            }),
+            ..AnalysisRun::default()
+        };
         let assessed = assess_run(&run).expect("completed runs need no preflight");
         assert_eq!(assessed.assessment.phase, Phase::Error);
         assert_eq!(assessed.status, run.status.unwrap_or_default());
