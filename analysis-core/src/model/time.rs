@@ -18,7 +18,7 @@ pub fn parse(s: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
 pub mod option {
     use super::*;
 
-    /// Writes `Some` as [`format`] does, `None` as none.
+    /// Writes `Some` as [`format()`](super::format) does, `None` as none.
     pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
         match t {
             Some(t) => s.serialize_str(&format(t)),

@@ -1,6 +1,11 @@
 //! Argo's validation of templated metrics (semantics §4.2), dry-run and measurement-retention
 //! rule matching (§4.1 step 4), and the small metric getters the engine needs (effective
-//! count, limits with Argo's defaults), so every caller reads a metric the same way.
+//! count, limits with Argo's defaults), so every caller reads a metric the same way. Errors
+//! are typed ([`ValidationError`]) and print Argo's text; [`preflight`] runs every check of a
+//! run's spec in Argo's order, for the engine and the service alike.
+
+mod error;
+mod preflight;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,16 +14,13 @@ use regex::Regex;
 use crate::duration::parse_duration;
 use crate::model::{DryRun, IntOrString, MeasurementRetention, Metric};
 
+pub use error::{RuleList, ValidationError, ValidationErrorKind};
+pub use preflight::{PreflightError, Prepared, preflight};
+
 /// `consecutiveErrorLimit` when unset (`utils/defaults`).
 pub const DEFAULT_CONSECUTIVE_ERROR_LIMIT: i64 = 4;
 /// Measurements kept per metric unless a retention rule with `limit > 0` matches.
 pub const DEFAULT_MEASUREMENT_HISTORY_LIMIT: usize = 10;
-
-mod error;
-mod preflight;
-
-pub use error::{RuleList, ValidationError, ValidationErrorKind};
-pub use preflight::{PreflightError, Prepared, preflight};
 
 fn int_or(v: &Option<IntOrString>, default: i64) -> i64 {
     v.as_ref().map_or(default, IntOrString::int_value)
