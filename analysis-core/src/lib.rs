@@ -4,10 +4,12 @@
 //!
 //! - [`model`]: `AnalysisTemplate`, `AnalysisRun` and their status, field for field.
 //! - [`load`]: YAML/JSON manifests in, errors that point at the line and column.
-//! - [`args`], [`duration`], [`validate`]: templating, Go durations and Argo's validation.
+//! - [`args`], [`duration`], [`validate`]: templating, Go durations and Argo's validation,
+//!   with [`validate::preflight`], the one check of a run's spec before its first pass.
 //! - [`expr`]: the condition language (Argo's dialect of expr-lang), compiled once and
 //!   evaluated many times, with explanations.
 //! - [`evaluate`]: a measurement's phase from its conditions.
+//! - [`assess`]: Argo's rules for a metric's and a run's phase, as pure functions on a status.
 //! - [`engine`]: the sans-IO run state machine every driver (live, service, replay) shares.
 //! - [`provider`]: the trait providers implement; they live in the `providers` crate.
 //!
@@ -40,7 +42,7 @@
 //! "#;
 //! let docs = load::load_str(yaml, "template.yaml")?;
 //! let Content::Template(template) = &docs[0].content else { unreachable!() };
-//! let service = Argument { name: "service".into(), value: Some("checkout".into()), value_from: None };
+//! let service = Argument::with_value("service", "checkout");
 //! let run = args::build_run("checkout-canary", &[template], &[service])?;
 //!
 //! let mut engine = RunEngine::new(run);
@@ -73,6 +75,7 @@
 //! ```
 
 pub mod args;
+pub mod assess;
 pub mod drive;
 pub mod duration;
 pub mod engine;
@@ -89,8 +92,10 @@ pub mod secrets;
 pub mod validate;
 pub mod value;
 
+pub use assess::{MetricLimits, assess_run, metric_phase};
 pub use model::*;
 pub use provider::{
     BoxFuture, Fetched, MeasureContext, Provider, ProviderError, ProviderOutput, RawResponse,
 };
+pub use validate::preflight;
 pub use value::Value;

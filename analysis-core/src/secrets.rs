@@ -64,10 +64,12 @@ pub struct DirSecrets {
 }
 
 impl DirSecrets {
+    /// Secrets mounted under `dir` (nothing is read until a lookup).
     pub fn new(dir: impl Into<PathBuf>) -> DirSecrets {
         DirSecrets { dir: dir.into() }
     }
 
+    /// The directory secrets are read from.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -121,22 +123,107 @@ impl SecretSource for DirSecrets {
     }
 }
 
-/// A secret that could not be read; Display is the source's text (Argo's, for the built-in
-/// sources), which the run message wraps as `Unable to resolve metric arguments: <err>`.
+/// A secret arg that could not be filled in. The run message wraps it as
+/// `Unable to resolve metric arguments: <err>`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct SecretError(pub String);
+pub enum SecretError {
+    /// The source could not give the value; Display is the source's text (Argo's, for the
+    /// built-in sources: `secrets "<name>" not found`).
+    #[error("{0}")]
+    Source(String),
+    /// The `secretKeyRef` itself is incomplete, so there is nothing to look up.
+    #[error("{0}")]
+    Ref(SecretRefError),
+}
+
+/// The part of a `secretKeyRef` that is missing. Kubernetes requires both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecretRefField {
+    /// `secretKeyRef.name`: which Secret.
+    Name,
+    /// `secretKeyRef.key`: which key of it.
+    Key,
+}
+
+impl SecretRefField {
+    /// The field's name in the manifest.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SecretRefField::Name => "name",
+            SecretRefField::Key => "key",
+        }
+    }
+}
+
+/// A `secretKeyRef` without a secret name or key (missing or empty). Display is
+/// `args[<i>].valueFrom.secretKeyRef.<field>: a <field> is required`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {}", self.path(), self.reason())]
+pub struct SecretRefError {
+    /// Index of the arg in its `args` list.
+    pub arg_index: usize,
+    /// The arg's name.
+    pub arg: String,
+    /// What is missing.
+    pub field: SecretRefField,
+}
+
+impl SecretRefError {
+    /// Where the problem is, relative to the spec: `args[0].valueFrom.secretKeyRef.key`.
+    pub fn path(&self) -> String {
+        format!(
+            "args[{}].valueFrom.secretKeyRef.{}",
+            self.arg_index,
+            self.field.as_str()
+        )
+    }
+
+    /// What is wrong, without the location: `a key is required`.
+    pub fn reason(&self) -> String {
+        format!("a {} is required", self.field.as_str())
+    }
+}
+
+/// Checks that every `secretKeyRef` names a secret and a key, in arg order (the first
+/// incomplete one is the error). The loader and [`resolve_args`] both ask this, so a
+/// manifest written without `key:` is refused where it is read, with the field's path.
+pub fn check_secret_refs(args: &[Argument]) -> Result<(), SecretRefError> {
+    for (arg_index, arg) in args.iter().enumerate() {
+        let Some(r) = arg
+            .value_from
+            .as_ref()
+            .and_then(|v| v.secret_key_ref.as_ref())
+        else {
+            continue;
+        };
+        let field = if r.name.is_empty() {
+            SecretRefField::Name
+        } else if r.key.is_empty() {
+            SecretRefField::Key
+        } else {
+            continue;
+        };
+        return Err(SecretRefError {
+            arg_index,
+            arg: arg.name.clone(),
+            field,
+        });
+    }
+    Ok(())
+}
 
 /// A run's args with secret values filled in, and the values to mask.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ResolvedArgs {
+    /// The args, secret ones with their `value` set.
     pub args: Vec<Argument>,
     /// Distinct non-empty secret values, longest first (so a secret containing another is
     /// masked whole).
     pub secrets: Vec<String>,
 }
 
-/// Fills every `secretKeyRef` arg's value, in arg order (the first failure is the error).
+/// Fills every `secretKeyRef` arg's value, in arg order (the first failure is the error). A
+/// reference without a secret name or key is an error in both modes ([`check_secret_refs`]).
 /// With `placeholder`, no source is read: each secret arg gets [`SECRET_PLACEHOLDER`] and loses
 /// its `valueFrom`, as Argo does before validation. Other args are unchanged; in particular a
 /// `fieldRef` arg keeps no value, so templating then fails with
@@ -146,6 +233,7 @@ pub fn resolve_args(
     source: &dyn SecretSource,
     placeholder: bool,
 ) -> Result<ResolvedArgs, SecretError> {
+    check_secret_refs(args).map_err(SecretError::Ref)?;
     let mut out = Vec::with_capacity(args.len());
     let mut secrets = BTreeSet::new();
     for arg in args {
@@ -164,7 +252,7 @@ pub fn resolve_args(
         } else {
             let value = source
                 .get(&secret_ref.name, &secret_ref.key)
-                .map_err(SecretError)?;
+                .map_err(SecretError::Source)?;
             if !value.is_empty() {
                 secrets.insert(value.clone());
             }
@@ -193,7 +281,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
-    use crate::model::{FieldRef, SecretKeyRef, ValueFrom};
+    use crate::model::{FieldRef, ValueFrom};
 
     /// A scratch directory removed on drop (no tempfile dev-dependency in this crate).
     struct Scratch(PathBuf);
@@ -224,17 +312,7 @@ mod tests {
     }
 
     fn secret_arg(arg: &str, name: &str, key: &str) -> Argument {
-        Argument {
-            name: arg.into(),
-            value: None,
-            value_from: Some(ValueFrom {
-                secret_key_ref: Some(SecretKeyRef {
-                    name: name.into(),
-                    key: key.into(),
-                }),
-                ..ValueFrom::default()
-            }),
-        }
+        Argument::from_secret(arg, name, key)
     }
 
     #[test]
@@ -344,6 +422,53 @@ mod tests {
             crate::args::resolve_tags("x", &r.args).map_err(|e| e.to_string()),
             Err("argument \"env\" was not supplied".to_string())
         );
+    }
+
+    #[test]
+    fn a_secret_ref_without_key_or_name_is_a_clear_error_in_both_modes() {
+        let args = vec![
+            Argument::with_value("plain", "v"),
+            secret_arg("token", "api", ""),
+        ];
+        for placeholder in [true, false] {
+            let e = resolve_args(&args, &NoSecrets, placeholder).unwrap_err();
+            assert_eq!(
+                e,
+                SecretError::Ref(SecretRefError {
+                    arg_index: 1,
+                    arg: "token".into(),
+                    field: SecretRefField::Key,
+                })
+            );
+            assert_eq!(
+                e.to_string(),
+                "args[1].valueFrom.secretKeyRef.key: a key is required"
+            );
+        }
+        let args = vec![secret_arg("token", "", "k")];
+        assert_eq!(
+            resolve_args(&args, &NoSecrets, true).map_err(|e| e.to_string()),
+            Err("args[0].valueFrom.secretKeyRef.name: a name is required".to_string())
+        );
+    }
+
+    #[test]
+    fn the_loader_names_a_missing_secret_key() {
+        let run = "kind: AnalysisRun\nmetadata: {name: r}\nspec:\n  args:\n  - name: token\n    valueFrom:\n      secretKeyRef:\n        name: api\n  metrics: []\n";
+        let e = crate::load::load_str(run, "r.yaml").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "r.yaml:7:7: spec.args[0].valueFrom.secretKeyRef.key: a key is required"
+        );
+        // An empty key is pointed at itself; a bare snippet's args are under `spec` too.
+        let template = "kind: AnalysisTemplate\nmetadata: {name: t}\nspec:\n  args:\n  - name: ok\n    value: v\n  - name: token\n    valueFrom: {secretKeyRef: {name: api, key: \"\"}}\n  metrics: []\n";
+        let e = crate::load::load_str(template, "t.yaml").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.yaml:8:43: spec.args[1].valueFrom.secretKeyRef.key: a key is required"
+        );
+        let complete = run.replace("name: api\n", "name: api\n        key: token\n");
+        assert!(crate::load::load_str(&complete, "r.yaml").is_ok());
     }
 
     #[test]

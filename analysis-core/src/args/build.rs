@@ -9,6 +9,7 @@ use crate::model::{
     AnalysisRun, AnalysisTemplate, AnalysisTemplateSpec, Argument, DryRun, MeasurementRetention,
     TemplateRef,
 };
+use crate::validate::RuleList;
 
 /// What the caller (a Rollout step, an Experiment, the CLI) adds to the templates.
 #[derive(Clone, Copy, Debug, Default)]
@@ -62,7 +63,7 @@ pub fn build_run_from(
         .chain(&spec.dry_run)
         .cloned()
         .collect();
-    unique_rules(dry_run.iter().map(|r| &r.metric_name), "Dry-Run")?;
+    unique_rules(dry_run.iter().map(|r| &r.metric_name), RuleList::DryRun)?;
     let measurement_retention: Vec<MeasurementRetention> = request
         .measurement_retention
         .iter()
@@ -71,7 +72,7 @@ pub fn build_run_from(
         .collect();
     unique_rules(
         measurement_retention.iter().map(|r| &r.metric_name),
-        "Measurement Retention",
+        RuleList::MeasurementRetention,
     )?;
     let mut run = AnalysisRun {
         api_version: Some("argoproj.io/v1alpha1".to_string()),
@@ -86,13 +87,17 @@ pub fn build_run_from(
     Ok(run)
 }
 
-fn unique_rules<'a>(names: impl Iterator<Item = &'a String>, what: &str) -> Result<(), ArgsError> {
+fn unique_rules<'a>(
+    names: impl Iterator<Item = &'a String>,
+    list: RuleList,
+) -> Result<(), ArgsError> {
     let mut seen = BTreeSet::new();
     for n in names {
         if !seen.insert(n) {
-            return Err(ArgsError(format!(
-                "two {what} metric rules have the same name '{n}'"
-            )));
+            return Err(ArgsError::DuplicateRule {
+                list,
+                metric_name: n.clone(),
+            });
         }
     }
     Ok(())
@@ -109,20 +114,19 @@ pub fn flatten_templates(
     let mut names = BTreeSet::new();
     for m in &metrics {
         if !names.insert(m.name.as_str()) {
-            return Err(ArgsError(format!(
-                "two metrics have the same name '{}'",
-                m.name
-            )));
+            return Err(ArgsError::DuplicateMetric {
+                name: m.name.clone(),
+            });
         }
     }
     let dry_run: Vec<_> = all().flat_map(|t| t.spec.dry_run.iter().cloned()).collect();
-    unique_rules(dry_run.iter().map(|r| &r.metric_name), "Dry-Run")?;
+    unique_rules(dry_run.iter().map(|r| &r.metric_name), RuleList::DryRun)?;
     let measurement_retention: Vec<_> = all()
         .flat_map(|t| t.spec.measurement_retention.iter().cloned())
         .collect();
     unique_rules(
         measurement_retention.iter().map(|r| &r.metric_name),
-        "Measurement Retention",
+        RuleList::MeasurementRetention,
     )?;
     let mut args: Vec<Argument> = Vec::new();
     for arg in all().flat_map(|t| t.spec.args.iter()) {
@@ -130,10 +134,11 @@ pub fn flatten_templates(
             None => args.push(arg.clone()),
             Some(prev) => match (&prev.value, &arg.value) {
                 (Some(a), Some(b)) if a != b => {
-                    return Err(ArgsError(format!(
-                        "Argument `{}` specified multiple times with different values: '{a}', '{b}'",
-                        prev.name
-                    )));
+                    return Err(ArgsError::ConflictingArg {
+                        name: prev.name.clone(),
+                        first: a.clone(),
+                        second: b.clone(),
+                    });
                 }
                 // A value never gives way to a later arg without one.
                 (None, _) => *prev = arg.clone(),
@@ -171,7 +176,9 @@ pub fn merge_args(
         .iter()
         .find(|a| a.value.is_none() && a.value_from.is_none())
     {
-        return Err(ArgsError(format!("args.{} was not resolved", a.name)));
+        return Err(ArgsError::NotResolved {
+            name: a.name.clone(),
+        });
     }
     Ok(args)
 }
@@ -208,9 +215,7 @@ fn collect_refs<'a>(
     cluster: &mut Vec<&'a AnalysisTemplate>,
 ) -> Result<(), ArgsError> {
     if depth > MAX_REF_DEPTH {
-        return Err(ArgsError(
-            "analysis template references nest too deeply (a reference cycle?)".to_string(),
-        ));
+        return Err(ArgsError::ReferencesTooDeep);
     }
     for r in refs {
         let found = available.iter().find(|t| {
@@ -218,15 +223,10 @@ fn collect_refs<'a>(
                 && is_cluster(t) == r.cluster_scope
         });
         let Some(t) = found else {
-            let resource = if r.cluster_scope {
-                "clusteranalysistemplate"
-            } else {
-                "analysistemplate"
-            };
-            return Err(ArgsError(format!(
-                "{resource}.argoproj.io \"{}\" not found",
-                r.template_name
-            )));
+            return Err(ArgsError::TemplateNotFound {
+                name: r.template_name.clone(),
+                cluster_scope: r.cluster_scope,
+            });
         };
         if r.cluster_scope {
             cluster.push(t);

@@ -1,8 +1,8 @@
 //! The two Go pieces Argo's templating is made of: valyala/fasttemplate's tag splitting (with
-//! its unterminated-tag error) and `strconv.Quote` (used for quoted values and in that error).
+//! its unterminated-tag error); [`ArgsError::UnterminatedTag`] quotes the text as Go's `strconv.Quote`
+//! does.
 
 use super::ArgsError;
-use crate::gostr::go_quote;
 
 const START: &str = "{{";
 const END: &str = "}}";
@@ -21,12 +21,10 @@ pub(crate) fn parse(template: &str) -> Result<Vec<Piece<'_>>, ArgsError> {
     while let Some((text, after)) = rest.split_once(START) {
         pieces.push(Piece::Text(text));
         let Some((tag, tail)) = after.split_once(END) else {
-            return Err(ArgsError(format!(
-                "Cannot find end tag={} in the template={} starting from {}",
-                go_quote(END),
-                go_quote(template),
-                go_quote(after)
-            )));
+            return Err(ArgsError::UnterminatedTag {
+                template: template.to_string(),
+                rest: after.to_string(),
+            });
         };
         pieces.push(Piece::Tag(tag));
         rest = tail;

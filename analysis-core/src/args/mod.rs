@@ -3,6 +3,7 @@
 //! in run messages users grep for; and [`one_shot`] runs that decide on one measurement.
 
 mod build;
+mod error;
 mod fasttemplate;
 mod one_shot;
 
@@ -17,12 +18,8 @@ use crate::gostr::go_quote_inner;
 pub use build::{
     RunRequest, build_run, build_run_from, flatten_templates, merge_args, resolve_template_refs,
 };
+pub use error::ArgsError;
 pub use one_shot::one_shot;
-
-/// A templating or argument-merging error; Display is Argo's exact text.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ArgsError(pub String);
 
 /// Argo's `ResolveArgs`: expands `{{args.<name>}}` tags (surrounding whitespace inside the
 /// braces ignored) with each value inserted verbatim.
@@ -45,10 +42,9 @@ fn resolve(text: &str, args: &[Argument], quoted: bool) -> Result<String, ArgsEr
     let mut values: HashMap<String, String> = HashMap::new();
     for arg in args {
         let Some(value) = &arg.value else {
-            return Err(ArgsError(format!(
-                "argument \"{}\" was not supplied",
-                arg.name
-            )));
+            return Err(ArgsError::NotSupplied {
+                name: arg.name.clone(),
+            });
         };
         let value = if quoted {
             go_quote_inner(value)
@@ -69,7 +65,9 @@ fn resolve(text: &str, args: &[Argument], quoted: bool) -> Result<String, ArgsEr
         }
     }
     match unresolved {
-        Some(tag) => Err(ArgsError(format!("failed to resolve {{{{{tag}}}}}"))),
+        Some(tag) => Err(ArgsError::UnresolvedTag {
+            tag: tag.to_string(),
+        }),
         None => Ok(out),
     }
 }
@@ -77,8 +75,10 @@ fn resolve(text: &str, args: &[Argument], quoted: bool) -> Result<String, ArgsEr
 /// The JSON Go's `encoding/json` writes for a metric: struct field order, and `<`, `>`, `&`,
 /// U+2028, U+2029 escaped inside strings. Tags and the unterminated-tag error see this text.
 pub fn metric_json(metric: &Metric) -> Result<String, ArgsError> {
-    let json = serde_json::to_string(metric)
-        .map_err(|e| ArgsError(format!("json: cannot encode metric {:?}: {e}", metric.name)))?;
+    let json = serde_json::to_string(metric).map_err(|e| ArgsError::Encode {
+        metric: metric.name.clone(),
+        message: e.to_string(),
+    })?;
     let mut out = String::with_capacity(json.len());
     let (mut in_string, mut escaped) = (false, false);
     for c in json.chars() {
@@ -109,7 +109,9 @@ pub fn metric_json(metric: &Metric) -> Result<String, ArgsError> {
 pub fn template_metric(metric: &Metric, args: &[Argument]) -> Result<Metric, ArgsError> {
     let json = metric_json(metric)?;
     let resolved = resolve_quoted_tags(&json, args)?;
-    serde_json::from_str(&resolved).map_err(|e| ArgsError(format!("json: {e}")))
+    serde_json::from_str(&resolved).map_err(|e| ArgsError::Decode {
+        message: e.to_string(),
+    })
 }
 
 /// Templates every metric in order; the first metric that fails decides the error. Every arg

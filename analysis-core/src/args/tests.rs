@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::model::{
     AnalysisTemplate, DryRun, IntOrString, MeasurementRetention, MetricProvider, PrometheusMetric,
-    SecretKeyRef, TemplateRef, ValueFrom, WebMetric,
+    TemplateRef, WebMetric,
 };
 
 fn arg(name: &str, value: Option<&str>) -> Argument {
@@ -332,17 +332,7 @@ fn flatten_merges_args() {
 #[test]
 fn merge_args_rules() {
     assert!(merge_args(&[], &[]).expect("empty").is_empty());
-    let secret = Argument {
-        name: "my-secret".into(),
-        value: None,
-        value_from: Some(ValueFrom {
-            secret_key_ref: Some(SecretKeyRef {
-                name: "name".into(),
-                key: "key".into(),
-            }),
-            ..ValueFrom::default()
-        }),
-    };
+    let secret = Argument::from_secret("my-secret", "name", "key");
     let out = merge_args(&[], &[arg("foo", Some("bar")), secret.clone()]).expect("defaults");
     assert_eq!(out, vec![arg("foo", Some("bar")), secret.clone()]);
     let out = merge_args(&[arg("foo", Some("overwrite"))], &[arg("foo", Some("bar"))]).expect("ok");

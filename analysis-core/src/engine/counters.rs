@@ -2,36 +2,10 @@
 
 use crate::model::{MetricResult, Phase};
 
-/// Counts a measurement into `result`. Only completed measurements count; an Error never
-/// advances `count`, so retries do not use up a metric's measurements. Counters are cumulative
-/// and survive history trimming.
+/// Counts a measurement into `result` ([`MetricResult::tally`], Argo's rule, lives with the
+/// model so library users holding a result can record measurements the same way).
 pub(crate) fn count(result: &mut MetricResult, phase: Phase) {
-    match phase {
-        Phase::Successful => {
-            result.successful += 1;
-            result.count += 1;
-            result.consecutive_error = 0;
-            result.consecutive_success += 1;
-        }
-        Phase::Failed => {
-            result.failed += 1;
-            result.count += 1;
-            result.consecutive_error = 0;
-            result.consecutive_success = 0;
-        }
-        Phase::Inconclusive => {
-            result.inconclusive += 1;
-            result.count += 1;
-            result.consecutive_error = 0;
-            result.consecutive_success = 0;
-        }
-        Phase::Error => {
-            result.error += 1;
-            result.consecutive_error += 1;
-            result.consecutive_success = 0;
-        }
-        Phase::Pending | Phase::Running => {}
-    }
+    result.tally(phase);
 }
 
 #[cfg(test)]

@@ -1,17 +1,17 @@
-//! Everything about a run's spec that does not change between passes, worked out once: the
-//! metrics templated with the secret placeholder, validated, with durations parsed, limits read
-//! with Argo's defaults and dry-run / retention rules matched (semantics §4.1 steps 2–4).
+//! Everything about a run's spec that does not change between passes, worked out once by the
+//! shared [`preflight`] (metrics templated with the secret placeholder, validated, dry-run /
+//! retention rules matched; semantics §4.1 steps 2–4), with durations parsed and limits read
+//! with Argo's defaults.
 //!
 //! Argo redoes all of this on every reconcile; the results can only differ if the spec changes,
 //! and the engine owns the spec (only `terminate` can change), so once is enough.
 
 use chrono::TimeDelta;
 
-use crate::args::template_metrics;
+use crate::assess::{MetricLimits, MetricRule};
 use crate::duration::parse_duration;
 use crate::model::{AnalysisRunSpec, Argument, Metric};
-use crate::secrets::{NoSecrets, resolve_args};
-use crate::validate;
+use crate::validate::preflight;
 
 /// A duration field as the scheduler sees it. `Invalid` only survives when validation did not
 /// catch it; Argo then skips the metric for scheduling, and so do we.
@@ -37,19 +37,10 @@ pub(crate) struct MetricPlan {
     pub name: String,
     pub interval: Dur,
     pub initial_delay: Dur,
-    /// `None`: the metric never completes by count (interval set, no count).
-    pub effective_count: Option<i32>,
-    pub failure_limit: i32,
-    pub inconclusive_limit: i32,
-    pub consecutive_error_limit: i32,
-    pub consecutive_success_limit: i32,
+    /// Limits with Argo's defaults, as the assessment reads them.
+    pub limits: MetricLimits,
     pub dry_run: bool,
     pub retention: usize,
-}
-
-/// Go's `int32(x)` on an `int`: wraps, as Argo's `int32(m.X.IntValue())` does.
-fn go_int32(v: i64) -> i32 {
-    v as i32
 }
 
 impl MetricPlan {
@@ -58,36 +49,34 @@ impl MetricPlan {
             name: metric.name.clone(),
             interval: Dur::parse(metric.interval.as_deref()),
             initial_delay: Dur::parse(metric.initial_delay.as_deref()),
-            effective_count: validate::effective_count(metric).map(go_int32),
-            failure_limit: go_int32(validate::failure_limit(metric)),
-            inconclusive_limit: go_int32(validate::inconclusive_limit(metric)),
-            consecutive_error_limit: go_int32(validate::consecutive_error_limit(metric)),
-            consecutive_success_limit: go_int32(validate::consecutive_success_limit(metric)),
+            limits: MetricLimits::of(metric),
             dry_run,
             retention,
         }
     }
+
+    /// What the run assessment needs of this metric.
+    pub fn rule(&self) -> MetricRule<'_> {
+        MetricRule {
+            name: &self.name,
+            limits: self.limits,
+            dry_run: self.dry_run,
+        }
+    }
 }
 
-/// The spec, prepared; or the run message Argo would fail the run with on every pass.
+/// The spec, prepared; or the run message Argo would fail the run with on every pass
+/// (`Unable to resolve metric arguments: ...`, `Analysis spec invalid: ...`).
 pub(crate) fn prepare(spec: &AnalysisRunSpec) -> Result<Vec<MetricPlan>, String> {
-    let args = resolve_args(&spec.args, &NoSecrets, true)
-        .map_err(|e| format!("Unable to resolve metric arguments: {e}"))?
-        .args;
-    let templated = template_metrics(&spec.metrics, &args)
-        .map_err(|e| format!("Unable to resolve metric arguments: {e}"))?;
-    let invalid = |e: validate::ValidationError| format!("Analysis spec invalid: {e}");
-    validate::validate_metrics(&templated).map_err(invalid)?;
-    let dry_run = validate::dry_run_metrics(&spec.dry_run, &templated).map_err(invalid)?;
-    let retention = validate::measurement_retention_limits(&spec.measurement_retention, &templated)
-        .map_err(invalid)?;
-    Ok(templated
+    let prepared = preflight(spec).map_err(|e| e.to_string())?;
+    Ok(prepared
+        .metrics
         .iter()
         .map(|m| {
             MetricPlan::new(
                 m,
-                dry_run.contains(&m.name),
-                validate::history_limit(&retention, &m.name),
+                prepared.is_dry_run(&m.name),
+                prepared.history_limit(&m.name),
             )
         })
         .collect())

@@ -1,8 +1,9 @@
 //! `dryRun` and `measurementRetention` rules: Argo's regexp matching, and the bare `*` trap.
 
 use super::{DocLint, Severity};
+use crate::load::Pos;
 use crate::model::{DryRun, MeasurementRetention, Metric};
-use crate::validate;
+use crate::validate::{self, RuleList, ValidationError};
 
 impl DocLint<'_> {
     pub(super) fn rules(
@@ -20,12 +21,7 @@ impl DocLint<'_> {
                     "metricName \"*\" is not a regular expression Argo accepts: it matches nothing; write \".*\" to match every metric".to_string(),
                 );
             }
-            if let Err(e) = validate::dry_run_metrics(std::slice::from_ref(rule), metrics) {
-                let message = e
-                    .to_string()
-                    .replacen("dryRun[0]", &format!("dryRun[{i}]"), 1);
-                self.push(pos, Severity::Error, message);
-            }
+            self.unmatched(pos, &rule.metric_name, metrics, RuleList::DryRun, i);
         }
         for (i, rule) in retention.iter().enumerate() {
             let pos = self.at(&format!("spec.measurementRetention[{i}].metricName"));
@@ -36,16 +32,48 @@ impl DocLint<'_> {
                     "metricName \"*\" is not a regular expression Argo accepts: it matches nothing; write \".*\" to match every metric".to_string(),
                 );
             }
-            if let Err(e) =
-                validate::measurement_retention_limits(std::slice::from_ref(rule), metrics)
-            {
-                let message = e.to_string().replacen(
-                    "measurementRetention[0]",
-                    &format!("measurementRetention[{i}]"),
-                    1,
-                );
-                self.push(pos, Severity::Error, message);
-            }
+            let list = RuleList::MeasurementRetention;
+            self.unmatched(pos, &rule.metric_name, metrics, list, i);
         }
+    }
+
+    /// Argo's error for a rule that matches no metric, which would fail the run on its first
+    /// pass; each rule is checked on its own so every one is reported.
+    fn unmatched(
+        &mut self,
+        pos: Option<Pos>,
+        metric_name: &str,
+        metrics: &[Metric],
+        list: RuleList,
+        index: usize,
+    ) {
+        if validate::rule_matches(metric_name, metrics)
+            .next()
+            .is_none()
+        {
+            let e = ValidationError::unmatched_rule(list, index);
+            self.push(pos, Severity::Error, e.to_string());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn each_unmatched_rule_is_reported_with_its_own_index() {
+        let yaml = "kind: AnalysisTemplate\nmetadata: {name: t}\nspec:\n  dryRun:\n  - metricName: rate\n  - metricName: nope\n  measurementRetention:\n  - metricName: rate\n  - metricName: gone\n    limit: 3\n  metrics:\n  - name: rate\n    provider: {job: {}}\n";
+        let d: Vec<String> = super::super::lint_str(yaml, "t.yaml")
+            .iter()
+            .map(|d| d.to_string())
+            .collect();
+        let errors: Vec<&String> = d.iter().filter(|d| d.contains("error:")).collect();
+        assert_eq!(
+            errors,
+            [
+                "t.yaml:6:5: error: dryRun[1]: Rule didn't match any metric name(s)",
+                "t.yaml:9:5: error: measurementRetention[1]: Rule didn't match any metric name(s)",
+            ],
+            "{d:?}"
+        );
     }
 }

@@ -35,11 +35,7 @@ impl DocLint<'_> {
                 Severity::Warning,
                 format!("snippet uses {{{{args.{name}}}}} without declaring it (the template it goes into must)"),
             );
-            args.push(Argument {
-                name: name.to_string(),
-                value: Some("0".to_string()),
-                value_from: None,
-            });
+            args.push(Argument::with_value(name, "0"));
         }
     }
 
@@ -81,11 +77,7 @@ impl DocLint<'_> {
                 }
                 (None, _) => "0".to_string(),
             };
-            out.push(Argument {
-                name: a.name.clone(),
-                value: Some(value),
-                value_from: None,
-            });
+            out.push(Argument::with_value(a.name.clone(), value));
         }
         out
     }

@@ -279,6 +279,16 @@ pub fn load_str_as(
                 note: "no `kind` and no `metrics`: not an Argo analysis manifest".to_string(),
             },
         };
+        if let Some(e) = secret_ref_error(&content) {
+            let path = format!("spec.{}", e.path());
+            let parent = format!("spec.args[{}].valueFrom.secretKeyRef", e.arg_index);
+            return Err(LoadError::Schema {
+                source_name: source.to_string(),
+                pos: (positions.at(&path).or(positions.at(&parent))).unwrap_or(root.start),
+                path,
+                message: e.reason(),
+            });
+        }
         docs.push(Document {
             source: source.to_string(),
             index: docs.len(),
@@ -289,6 +299,17 @@ pub fn load_str_as(
         });
     }
     Ok(docs)
+}
+
+/// A `secretKeyRef` without a name or key: Kubernetes would refuse the manifest, and serde
+/// alone would only say `missing field` (the fields default to empty so this can say which).
+fn secret_ref_error(content: &Content) -> Option<crate::secrets::SecretRefError> {
+    let args = match content {
+        Content::Template(t) => &t.spec.args,
+        Content::Run(r) => &r.spec.args,
+        Content::Skipped { .. } => return None,
+    };
+    crate::secrets::check_secret_refs(args).err()
 }
 
 fn skip_note(kind: &str) -> String {

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum IntOrString {
+    /// An integer.
     Int(i64),
+    /// A string, read with Go's `strconv.Atoi` (0 when not an integer).
     String(String),
 }
 

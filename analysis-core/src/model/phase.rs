@@ -5,11 +5,17 @@ use serde::{Deserialize, Serialize};
 /// A measurement's, metric's or run's phase (`AnalysisPhase`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Phase {
+    /// Not started (a metric waiting for its first measurement).
     Pending,
+    /// In progress.
     Running,
+    /// Completed well.
     Successful,
+    /// Completed badly: the failure condition or limit decided it.
     Failed,
+    /// Completed because measuring kept failing (or the spec is invalid).
     Error,
+    /// Completed without a verdict either way.
     Inconclusive,
 }
 
@@ -35,6 +41,7 @@ impl Phase {
         }
     }
 
+    /// The phase as Argo writes it (`Successful`).
     pub fn as_str(self) -> &'static str {
         match self {
             Phase::Pending => "Pending",
@@ -46,6 +53,7 @@ impl Phase {
         }
     }
 
+    /// Reads a phase as Argo writes it; `None` for anything else.
     pub fn parse(s: &str) -> Option<Phase> {
         Some(match s {
             "Pending" => Phase::Pending,

@@ -4,17 +4,21 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serializer};
 
+/// Writes a timestamp as Kubernetes does (`2024-01-01T00:00:00Z`).
 pub fn format(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
+/// Reads an RFC 3339 timestamp into UTC.
 pub fn parse(s: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
     DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc))
 }
 
+/// Serde helpers for `Option<DateTime<Utc>>` fields: absent or `""` reads as `None`.
 pub mod option {
     use super::*;
 
+    /// Writes `Some` as [`format()`](super::format) does, `None` as none.
     pub fn serialize<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
         match t {
             Some(t) => s.serialize_str(&format(t)),
@@ -22,6 +26,7 @@ pub mod option {
         }
     }
 
+    /// Reads an optional timestamp; empty is `None`.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
         let raw: Option<String> = Option::deserialize(d)?;
         match raw.as_deref() {

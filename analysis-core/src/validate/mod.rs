@@ -1,6 +1,11 @@
 //! Argo's validation of templated metrics (semantics §4.2), dry-run and measurement-retention
 //! rule matching (§4.1 step 4), and the small metric getters the engine needs (effective
-//! count, limits with Argo's defaults), so every caller reads a metric the same way.
+//! count, limits with Argo's defaults), so every caller reads a metric the same way. Errors
+//! are typed ([`ValidationError`]) and print Argo's text; [`preflight`] runs every check of a
+//! run's spec in Argo's order, for the engine and the service alike.
+
+mod error;
+mod preflight;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,16 +14,13 @@ use regex::Regex;
 use crate::duration::parse_duration;
 use crate::model::{DryRun, IntOrString, MeasurementRetention, Metric};
 
+pub use error::{RuleList, ValidationError, ValidationErrorKind};
+pub use preflight::{PreflightError, Prepared, preflight};
+
 /// `consecutiveErrorLimit` when unset (`utils/defaults`).
 pub const DEFAULT_CONSECUTIVE_ERROR_LIMIT: i64 = 4;
 /// Measurements kept per metric unless a retention rule with `limit > 0` matches.
 pub const DEFAULT_MEASUREMENT_HISTORY_LIMIT: usize = 10;
-
-/// A validation failure; Display is Argo's text without the `Analysis spec invalid: ` prefix
-/// (e.g. `metrics[0]: interval must be specified when count > 1`).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ValidationError(pub String);
 
 fn int_or(v: &Option<IntOrString>, default: i64) -> i64 {
     v.as_ref().map_or(default, IntOrString::int_value)
@@ -108,75 +110,79 @@ pub fn provider_count(m: &Metric) -> usize {
 /// empty list.
 pub fn validate_metrics(metrics: &[Metric]) -> Result<(), ValidationError> {
     if metrics.is_empty() {
-        return Err(ValidationError("no metrics specified".to_string()));
+        return Err(ValidationError::new(ValidationErrorKind::NoMetrics));
     }
     let mut names = BTreeSet::new();
     for (i, m) in metrics.iter().enumerate() {
         if !names.insert(m.name.as_str()) {
-            return Err(ValidationError(format!(
-                "metrics[{i}]: duplicate name '{}'",
-                m.name
-            )));
+            let kind = ValidationErrorKind::DuplicateName {
+                name: m.name.clone(),
+            };
+            return Err(ValidationError::new(kind).in_metric(i));
         }
-        validate_metric(m).map_err(|e| ValidationError(format!("metrics[{i}]: {e}")))?;
+        validate_metric(m).map_err(|e| e.in_metric(i))?;
     }
     Ok(())
 }
 
-/// Argo's `ValidateMetric` for one metric, without the index prefix. Checks run in Argo's
-/// order, so the same metric yields the same first message.
+/// Argo's `ValidateMetric` for one metric: the error has no `metric_index` (so no
+/// `metrics[<i>]: ` prefix). Checks run in Argo's order, so the same metric yields the same
+/// first message.
 pub fn validate_metric(m: &Metric) -> Result<(), ValidationError> {
-    let fail = |s: String| Err(ValidationError(s));
+    use ValidationErrorKind as K;
+    let fail = |kind: ValidationErrorKind| Err(ValidationError::new(kind));
     let count = count(m);
     let failure = failure_limit(m);
     let success = consecutive_success_limit(m);
     let inconclusive = inconclusive_limit(m);
     if success < 0 {
-        return fail("consecutiveSuccessLimit must be >= 0".into());
+        return fail(K::ConsecutiveSuccessLimitNegative);
     }
     if failure < -1 {
-        return fail("failureLimit must be >= 0, or -1 to be disabled".into());
+        return fail(K::FailureLimitBelowMinusOne);
     }
     if success == 0 && failure == -1 {
-        return fail("failureLimit and consecutiveSuccessLimit cannot both be disabled".into());
+        return fail(K::LimitsBothDisabled);
     }
     if inconclusive < 0 {
-        return fail("inconclusiveLimit must be >= 0".into());
+        return fail(K::InconclusiveLimitNegative);
     }
     if m.consecutive_error_limit.is_some() && consecutive_error_limit(m) < 0 {
-        return fail("consecutiveErrorLimit must be >= 0".into());
+        return fail(K::ConsecutiveErrorLimitNegative);
     }
     if count > 0 {
         if failure >= 0 {
             if count < failure.saturating_add(success) {
-                return fail(format!(
-                    "count ({count}) must be >= failureLimit + consecutiveSuccessLimit ({failure} + {success}) if both >= 0"
-                ));
+                return fail(K::CountBelowFailureAndSuccessLimits {
+                    count,
+                    failure_limit: failure,
+                    consecutive_success_limit: success,
+                });
             }
         } else if count < success {
-            return fail("count must be >= consecutiveSuccessLimit".into());
+            return fail(K::CountBelowConsecutiveSuccessLimit);
         }
         if count < inconclusive {
-            return fail("count must be >= inconclusiveLimit".into());
+            return fail(K::CountBelowInconclusiveLimit);
         }
     }
     if count > 1 && !has_interval(m) {
-        return fail("interval must be specified when count > 1".into());
+        return fail(K::IntervalRequired);
     }
     if let Some(interval) = m.interval.as_deref().filter(|s| !s.is_empty())
         && let Err(e) = parse_duration(interval)
     {
-        return fail(format!("invalid interval string: {e}"));
+        return fail(K::InvalidInterval(e));
     }
     if let Some(delay) = m.initial_delay.as_deref().filter(|s| !s.is_empty())
         && let Err(e) = parse_duration(delay)
     {
-        return fail(format!("invalid startDelay string: {e}"));
+        return fail(K::InvalidInitialDelay(e));
     }
     match provider_count(m) {
-        0 => fail("no provider specified".into()),
+        0 => fail(K::NoProvider),
         1 => Ok(()),
-        _ => fail("multiple providers specified".into()),
+        _ => fail(K::MultipleProviders),
     }
 }
 
@@ -188,6 +194,18 @@ pub fn go_match(pattern: &str, name: &str) -> bool {
     Regex::new(pattern).is_ok_and(|re| re.is_match(name))
 }
 
+/// The metrics a `dryRun` / `measurementRetention` rule's `metricName` matches, in spec order
+/// (Go's unanchored regexp search; a pattern Go cannot compile matches nothing).
+pub fn rule_matches<'a>(
+    metric_name: &str,
+    metrics: &'a [Metric],
+) -> impl Iterator<Item = &'a Metric> + use<'a> {
+    let re = Regex::new(metric_name).ok();
+    metrics
+        .iter()
+        .filter(move |m| re.as_ref().is_some_and(|re| re.is_match(&m.name)))
+}
+
 /// Argo's `GetDryRunMetrics`: names of metrics matched by any `dryRun` rule. A rule matching
 /// no metric is an error `dryRun[<i>]: Rule didn't match any metric name(s)`.
 pub fn dry_run_metrics(
@@ -196,17 +214,14 @@ pub fn dry_run_metrics(
 ) -> Result<BTreeSet<String>, ValidationError> {
     let mut out = BTreeSet::new();
     for (i, rule) in rules.iter().enumerate() {
-        let re = Regex::new(&rule.metric_name).ok();
-        let matched: Vec<&Metric> = metrics
-            .iter()
-            .filter(|m| re.as_ref().is_some_and(|re| re.is_match(&m.name)))
-            .collect();
-        if matched.is_empty() {
-            return Err(ValidationError(format!(
-                "dryRun[{i}]: Rule didn't match any metric name(s)"
-            )));
+        let mut matched = false;
+        for m in rule_matches(&rule.metric_name, metrics) {
+            matched = true;
+            out.insert(m.name.clone());
         }
-        out.extend(matched.into_iter().map(|m| m.name.clone()));
+        if !matched {
+            return Err(ValidationError::unmatched_rule(RuleList::DryRun, i));
+        }
     }
     Ok(out)
 }
@@ -220,22 +235,20 @@ pub fn measurement_retention_limits(
 ) -> Result<BTreeMap<String, usize>, ValidationError> {
     let mut out = BTreeMap::new();
     for (i, rule) in rules.iter().enumerate() {
-        let re = Regex::new(&rule.metric_name).ok();
         let limit = usize::try_from(rule.limit)
             .ok()
             .filter(|l| *l > 0)
             .unwrap_or(DEFAULT_MEASUREMENT_HISTORY_LIMIT);
-        let mut matched = 0;
-        for m in metrics {
-            if re.as_ref().is_some_and(|re| re.is_match(&m.name)) {
-                out.insert(m.name.clone(), limit);
-                matched += 1;
-            }
+        let mut matched = false;
+        for m in rule_matches(&rule.metric_name, metrics) {
+            matched = true;
+            out.insert(m.name.clone(), limit);
         }
-        if matched == 0 {
-            return Err(ValidationError(format!(
-                "measurementRetention[{i}]: Rule didn't match any metric name(s)"
-            )));
+        if !matched {
+            return Err(ValidationError::unmatched_rule(
+                RuleList::MeasurementRetention,
+                i,
+            ));
         }
     }
     Ok(out)

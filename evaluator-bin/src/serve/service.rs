@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use analysis_core::args::{RunRequest, build_run_from, resolve_template_refs};
-use analysis_core::secrets::{NoSecrets, resolve_args};
+use analysis_core::args::{ArgsError, RunRequest, build_run_from, resolve_template_refs};
+use analysis_core::secrets::SecretError;
+use analysis_core::validate::{PreflightError, preflight};
 use analysis_core::{AnalysisRun, AnalysisTemplate, Argument, Phase};
 
 use super::core::Core;
@@ -130,9 +131,9 @@ fn generated_suffix() -> String {
         .collect()
 }
 
-/// Checks what can be checked before the first pass: metrics exist, and when every argument
-/// has a value (secrets take Argo's placeholder; nothing is read), the templated metrics pass
-/// Argo's validation and connect only to allowed hosts.
+/// Checks what can be checked before the first pass: metrics exist and are named, every
+/// argument has a value or a source, the spec passes the engine's own [`preflight`] (secrets
+/// take Argo's placeholder; nothing is read) and metrics connect only to allowed hosts.
 pub fn validate_run(run: &AnalysisRun, allow_hosts: Option<&[String]>) -> Result<(), ApiError> {
     if run.spec.metrics.is_empty() {
         return Err(ApiError::BadRequest(
@@ -154,15 +155,25 @@ pub fn validate_run(run: &AnalysisRun, allow_hosts: Option<&[String]>) -> Result
             )));
         }
     }
-    let placeholders = resolve_args(&run.spec.args, &NoSecrets, true)
-        .map_err(|e| ApiError::BadRequest(format!("spec.args: {e}")))?;
-    if placeholders.args.iter().all(|a| a.value.is_some()) {
-        let metrics = analysis_core::args::template_metrics(&run.spec.metrics, &placeholders.args)
-            .map_err(|e| ApiError::BadRequest(format!("spec: {e}")))?;
-        analysis_core::validate::validate_metrics(&metrics)
-            .map_err(|e| ApiError::BadRequest(format!("spec.{e}")))?;
+    match preflight(&run.spec) {
+        // A `fieldRef` arg has no value until a Rollout resolves it; the run says so itself.
+        Ok(_) | Err(PreflightError::Args(ArgsError::NotSupplied { .. })) => {}
+        Err(e) => return Err(ApiError::BadRequest(preflight_message(&e))),
     }
     super::allow::check_hosts(allow_hosts, &run.spec.metrics, &run.spec.args)
+}
+
+/// A preflight error as the API reports it: the field path under `spec`, then the reason.
+fn preflight_message(e: &PreflightError) -> String {
+    match e {
+        PreflightError::Secret(SecretError::Ref(r)) => format!("spec.{}: {}", r.path(), r.reason()),
+        PreflightError::Secret(e) => format!("spec.args: {e}"),
+        PreflightError::Args(e) => format!("spec: {e}"),
+        PreflightError::Invalid(e) => match e.path() {
+            path if path.is_empty() => format!("spec: {}", e.reason()),
+            path => format!("spec.{path}: {}", e.reason()),
+        },
+    }
 }
 
 impl Service {

@@ -50,15 +50,7 @@ pub(super) fn engine(metrics: Vec<Json>) -> RunEngine {
 }
 
 pub(super) fn measurement(phase: Phase, message: &str, at: DateTime<Utc>) -> Measurement {
-    Measurement {
-        phase,
-        message: message.to_string(),
-        started_at: Some(at),
-        finished_at: Some(at),
-        value: String::new(),
-        metadata: BTreeMap::new(),
-        resume_at: None,
-    }
+    Measurement::new(phase, at, at).with_message(message)
 }
 
 /// One pass at `now`: returns the requested metric names and the report. `answers` gives the
