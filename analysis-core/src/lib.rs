@@ -95,7 +95,8 @@ pub mod value;
 pub use assess::{MetricLimits, assess_run, metric_phase};
 pub use model::*;
 pub use provider::{
-    BoxFuture, Fetched, MeasureContext, Provider, ProviderError, ProviderOutput, RawResponse,
+    BoxFuture, Fetched, METRIC_TERMINATED, MeasureContext, Measured, Provider, ProviderError,
+    ProviderOutput, RawResponse,
 };
 pub use validate::preflight;
 pub use value::Value;

@@ -7,7 +7,7 @@ use std::future::Future;
 
 use analysis_core::drive::{Clock, MeasurementSource};
 use analysis_core::engine::{MeasureOutcome, MeasureRequest, Outcome, RequestKind};
-use analysis_core::{Fetched, MeasureContext, Phase};
+use analysis_core::{Fetched, MeasureContext, Measured};
 use chrono::{DateTime, Utc};
 
 use crate::Providers;
@@ -34,9 +34,6 @@ pub trait FetchObserver: Send + Sync {
     /// Called once per fetch, with the request and when it started.
     fn observe(&self, request: &MeasureRequest, at: DateTime<Utc>, fetched: &Fetched);
 }
-
-/// The message of a measurement cut short by termination.
-pub const TERMINATED: &str = "Metric Terminated";
 
 /// Measures through the providers, every request of a pass concurrently. The measurement
 /// time handed to providers is the clock's: the wall clock live, a virtual one in backtests
@@ -72,25 +69,29 @@ impl MeasurementSource for LiveSource<'_> {
         let observer = self.observer;
         let fetches = requests.iter().map(move |request| async move {
             let started_at = clock.now();
-            // Augur's providers answer within one fetch, so a measurement is in flight only
-            // when its pass was cut short (a restart): it is taken again. Stopping one has
-            // nothing to cancel and no result: Inconclusive.
-            if let RequestKind::Terminate(_) = request.kind {
-                let outcome = Outcome::Decided {
-                    phase: Phase::Inconclusive,
-                    message: TERMINATED.to_string(),
-                };
-                return MeasureOutcome::new(request, started_at, started_at, outcome);
-            }
             let provider = providers.for_metric(&request.metric);
             let ctx = MeasureContext { now: started_at };
-            let fetched = provider.fetch(&request.metric, &ctx).await;
-            if let Some(observer) = observer {
-                observer.observe(request, started_at, &fetched);
-            }
-            let mut outcome =
-                MeasureOutcome::new(request, started_at, clock.now(), fetched.outcome);
-            outcome.metric_metadata = provider.metric_metadata(&request.metric);
+            let metric = &request.metric;
+            // Argo's three provider calls.
+            let measured = match &request.kind {
+                RequestKind::Measure => provider.run(metric, &ctx).await,
+                RequestKind::Resume(in_flight) => provider.resume(metric, in_flight, &ctx).await,
+                RequestKind::Terminate(in_flight) => {
+                    provider.terminate(metric, in_flight, &ctx).await
+                }
+            };
+            let outcome = match measured {
+                Measured::Fetched(fetched) => {
+                    if let Some(observer) = observer {
+                        observer.observe(request, started_at, &fetched);
+                    }
+                    Outcome::Answered(fetched.outcome)
+                }
+                Measured::Running { resume_at } => Outcome::Running { resume_at },
+                Measured::Decided { phase, message } => Outcome::Decided { phase, message },
+            };
+            let mut outcome = MeasureOutcome::new(request, started_at, clock.now(), outcome);
+            outcome.metric_metadata = provider.metric_metadata(metric);
             outcome
         });
         futures::future::join_all(fetches)

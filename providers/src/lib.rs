@@ -152,6 +152,12 @@ impl Providers {
         Ok(Providers { by_kind })
     }
 
+    /// Adds (or replaces) the provider for its [`Provider::kind`]: a library user's own
+    /// provider, e.g. for a `plugin` or `job` metric, measured by every driver like the rest.
+    pub fn insert(&mut self, provider: Arc<dyn Provider>) {
+        self.by_kind.insert(provider.kind(), provider);
+    }
+
     /// The provider for a metric. Kinds Augur does not measure get one that answers
     /// `provider <kind> is not supported`; a metric with zero or several provider keys gets
     /// one that answers with Argo's validation text.

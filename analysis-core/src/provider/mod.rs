@@ -8,7 +8,7 @@ use std::pin::Pin;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::Metric;
+use crate::model::{Measurement, Metric, Phase};
 use crate::value::Value;
 
 pub mod spec;
@@ -89,13 +89,73 @@ impl Fetched {
     }
 }
 
+/// How far a measurement got: Argo's provider calls answer with a finished measurement, a
+/// Running one, or (on termination) one whose phase the provider decided.
+#[derive(Clone, Debug)]
+pub enum Measured {
+    /// The backend answered (or failed to).
+    Fetched(Fetched),
+    /// Not finished: ask again ([`Provider::resume`]) at `resume_at`, or soon when `None`.
+    Running {
+        /// When the provider expects to have the answer.
+        resume_at: Option<DateTime<Utc>>,
+    },
+    /// The provider decided the phase itself (a terminated measurement).
+    Decided {
+        /// The measurement's phase.
+        phase: Phase,
+        /// Its message.
+        message: String,
+    },
+}
+
+/// The message of a measurement stopped by termination (Argo's text).
+pub const METRIC_TERMINATED: &str = "Metric Terminated";
+
 /// A metric provider (web, prometheus, skywalking, recorded, ...).
+///
+/// Argo's provider interface has three calls, and so does this trait: [`Provider::run`] starts
+/// a measurement, which may come back Running; [`Provider::resume`] finishes one left in
+/// flight; [`Provider::terminate`] stops one when the run terminates. Augur's own providers
+/// answer within one [`Provider::fetch`], which the defaults build on; asynchronous providers
+/// (long-running jobs, Kayenta-style executions) override them.
 pub trait Provider: Send + Sync {
     /// The provider key in the manifest (`web`, `prometheus`, ...).
     fn kind(&self) -> &'static str;
 
     /// Takes one measurement of an already templated metric.
     fn fetch<'a>(&'a self, metric: &'a Metric, ctx: &'a MeasureContext) -> BoxFuture<'a, Fetched>;
+
+    /// Starts a measurement (Argo's `Run`): by default, one fetch.
+    fn run<'a>(&'a self, metric: &'a Metric, ctx: &'a MeasureContext) -> BoxFuture<'a, Measured> {
+        Box::pin(async move { Measured::Fetched(self.fetch(metric, ctx).await) })
+    }
+
+    /// Finishes a measurement left in flight (Argo's `Resume`). A provider that answers within
+    /// one fetch only leaves one when its pass was cut short (a restart): by default it is
+    /// taken again.
+    fn resume<'a>(
+        &'a self,
+        metric: &'a Metric,
+        _in_flight: &'a Measurement,
+        ctx: &'a MeasureContext,
+    ) -> BoxFuture<'a, Measured> {
+        self.run(metric, ctx)
+    }
+
+    /// Stops a measurement in flight because the run terminates (Argo's `Terminate`). By
+    /// default there is nothing to cancel and no result: Inconclusive, `Metric Terminated`.
+    fn terminate<'a>(
+        &'a self,
+        _metric: &'a Metric,
+        _in_flight: &'a Measurement,
+        _ctx: &'a MeasureContext,
+    ) -> BoxFuture<'a, Measured> {
+        Box::pin(std::future::ready(Measured::Decided {
+            phase: Phase::Inconclusive,
+            message: METRIC_TERMINATED.to_string(),
+        }))
+    }
 
     /// Turns a raw backend answer into a result exactly as [`Provider::fetch`] would, so recorded
     /// responses replay through the same parsing.

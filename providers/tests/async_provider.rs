@@ -1,0 +1,173 @@
+//! Argo's asynchronous provider calls through the one driver: a provider whose measurement
+//! comes back Running is resumed at its `resumeAt`, and one still in flight when the run
+//! terminates is stopped through `terminate`. On a virtual clock no runtime is needed.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use analysis_core::drive::{self, Clock, End, Flow, Observer, VirtualClock};
+use analysis_core::engine::{PassReport, RunEngine};
+use analysis_core::model::{AnalysisRun, Measurement, Phase};
+use analysis_core::secrets::NoSecrets;
+use analysis_core::{
+    BoxFuture, Fetched, MeasureContext, Measured, Metric, Provider, ProviderError, ProviderOutput,
+    RawResponse, Value,
+};
+use chrono::{DateTime, TimeDelta, Utc};
+use providers::driver::LiveSource;
+use providers::{ProviderOptions, Providers};
+
+/// A job that takes `polls` resumes to finish, then answers 1.
+struct Job {
+    polls: usize,
+    resumed: AtomicUsize,
+    terminated: AtomicUsize,
+}
+
+impl Provider for Job {
+    fn kind(&self) -> &'static str {
+        "job"
+    }
+
+    fn fetch<'a>(&'a self, _: &'a Metric, _: &'a MeasureContext) -> BoxFuture<'a, Fetched> {
+        Box::pin(std::future::ready(Fetched {
+            outcome: Ok(ProviderOutput::new(Value::Float(1.0))),
+            raw: None,
+        }))
+    }
+
+    fn run<'a>(&'a self, _: &'a Metric, ctx: &'a MeasureContext) -> BoxFuture<'a, Measured> {
+        let resume_at = Some(ctx.now + TimeDelta::seconds(30));
+        Box::pin(std::future::ready(Measured::Running { resume_at }))
+    }
+
+    fn resume<'a>(
+        &'a self,
+        metric: &'a Metric,
+        _: &'a Measurement,
+        ctx: &'a MeasureContext,
+    ) -> BoxFuture<'a, Measured> {
+        if self.resumed.fetch_add(1, Ordering::SeqCst) + 1 < self.polls {
+            return self.run(metric, ctx);
+        }
+        Box::pin(async move { Measured::Fetched(self.fetch(metric, ctx).await) })
+    }
+
+    fn terminate<'a>(
+        &'a self,
+        _: &'a Metric,
+        _: &'a Measurement,
+        _: &'a MeasureContext,
+    ) -> BoxFuture<'a, Measured> {
+        self.terminated.fetch_add(1, Ordering::SeqCst);
+        Box::pin(std::future::ready(Measured::Decided {
+            phase: Phase::Successful,
+            message: "job deleted".into(),
+        }))
+    }
+
+    fn parse(&self, _: &Metric, _: &RawResponse) -> Result<ProviderOutput, ProviderError> {
+        Ok(ProviderOutput::new(Value::Float(1.0)))
+    }
+}
+
+fn start() -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(1_714_564_800, 0).unwrap_or_default()
+}
+
+fn run(count: i64) -> AnalysisRun {
+    serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "r"},
+        "spec": {"metrics": [{"name": "job", "interval": "1m", "count": count,
+            "successCondition": "result == 1", "provider": {"job": {}}}]}
+    }))
+    .unwrap_or_default()
+}
+
+fn providers(job: Arc<Job>) -> Providers {
+    let mut p = Providers::new(ProviderOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    p.insert(job);
+    p
+}
+
+#[test]
+fn a_running_measurement_is_resumed_until_it_finishes() {
+    let job = Arc::new(Job {
+        polls: 3,
+        resumed: AtomicUsize::new(0),
+        terminated: AtomicUsize::new(0),
+    });
+    let providers = providers(job.clone());
+    let mut engine = RunEngine::new(run(1));
+    let clock = VirtualClock::new(start());
+    let mut source = LiveSource::new(&providers);
+    let end = drive::block_on(drive::drive(
+        &mut engine,
+        &NoSecrets,
+        &clock,
+        &mut source,
+        &mut (),
+        None,
+    ));
+    assert_eq!(end, End::Completed);
+    assert_eq!(job.resumed.load(Ordering::SeqCst), 3);
+    let status = engine.run().status.clone().unwrap_or_default();
+    assert_eq!(status.phase, Some(Phase::Successful));
+    let m = &status.metric_results[0].measurements[0];
+    // One measurement, started at the first pass and finished at the third resume.
+    assert_eq!(m.started_at, Some(start()));
+    assert_eq!(m.finished_at, Some(start() + TimeDelta::seconds(90)));
+    assert_eq!(clock.now(), start() + TimeDelta::seconds(90));
+}
+
+/// Terminates the run once the first measurement is in flight.
+struct TerminateWhileRunning;
+
+impl Observer for TerminateWhileRunning {
+    async fn after_pass(&mut self, engine: &RunEngine, _: &PassReport) -> Flow {
+        let in_flight = engine
+            .run()
+            .status
+            .as_ref()
+            .is_some_and(|s| s.metric_results.iter().any(|r| r.phase == Phase::Running));
+        if in_flight {
+            Flow::Terminate
+        } else {
+            Flow::Continue
+        }
+    }
+}
+
+#[test]
+fn terminating_a_run_stops_its_measurement_in_flight() {
+    let job = Arc::new(Job {
+        polls: 100,
+        resumed: AtomicUsize::new(0),
+        terminated: AtomicUsize::new(0),
+    });
+    let providers = providers(job.clone());
+    let mut engine = RunEngine::new(run(5));
+    let clock = VirtualClock::new(start());
+    let mut source = LiveSource::new(&providers);
+    let end = drive::block_on(drive::drive(
+        &mut engine,
+        &NoSecrets,
+        &clock,
+        &mut source,
+        &mut TerminateWhileRunning,
+        None,
+    ));
+    assert_eq!(end, End::Completed);
+    assert_eq!(job.terminated.load(Ordering::SeqCst), 1);
+    let status = engine.run().status.clone().unwrap_or_default();
+    let m = &status.metric_results[0].measurements[0];
+    // Argo: a termination that comes back Successful reads "Metric Terminated".
+    assert_eq!(
+        (m.phase, m.message.as_str()),
+        (Phase::Successful, "Metric Terminated")
+    );
+    assert_eq!(status.phase, Some(Phase::Successful));
+    assert_eq!(status.message, "Run Terminated");
+    // Nothing waited for the resumeAt half a minute away.
+    assert_eq!(clock.now(), start());
+}
