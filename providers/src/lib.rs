@@ -2,7 +2,8 @@
 //!
 //! Augur's metric providers, one module each behind analysis-core's [`Provider`] trait
 //! ([`web`], [`prometheus`], [`skywalking`]), the registry that picks one per metric
-//! ([`Providers`]), and the async glue every live driver shares ([`driver`]).
+//! ([`Providers`]), and the async glue every live driver shares ([`driver`]). Comments citing
+//! `semantics §N` refer to the sections of `docs/semantics.md`.
 
 pub mod backtest;
 pub mod driver;
