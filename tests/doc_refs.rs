@@ -69,10 +69,10 @@ fn references(line: &str) -> Vec<Reference> {
         let mut sections = vec![first.clone()];
         // A range: `–` or `-`, an optional `§`, another number.
         let rest = &after.trim_start()[first.len()..];
-        if let Some(tail) = rest.strip_prefix('–').or_else(|| rest.strip_prefix('-')) {
-            if let Some(end) = number_at(tail.trim_start_matches(SECTION)) {
-                sections.push(end);
-            }
+        if let Some(tail) = rest.strip_prefix('–').or_else(|| rest.strip_prefix('-'))
+            && let Some(end) = number_at(tail.trim_start_matches(SECTION))
+        {
+            sections.push(end);
         }
         found.push(Reference {
             document: document_before(&line[..at]),
@@ -123,7 +123,11 @@ fn every_section_reference_resolves_inside_the_repo() {
     let mut unresolved = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{file:?}: {e}"));
-        let shown = file.strip_prefix(&root).unwrap_or(file).display().to_string();
+        let shown = file
+            .strip_prefix(&root)
+            .unwrap_or(file)
+            .display()
+            .to_string();
         for (n, line) in text.lines().enumerate() {
             for reference in references(line) {
                 let Some(document) = reference.document else {
@@ -158,7 +162,10 @@ fn every_section_reference_resolves_inside_the_repo() {
         "unresolved section references:\n{}",
         unresolved.join("\n")
     );
-    assert!(checked > 50, "only {checked} references found: is the scan broken?");
+    assert!(
+        checked > 50,
+        "only {checked} references found: is the scan broken?"
+    );
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! `.ci/run` sets when it finds one beside the clone; unset, the test shows as ignored.
 
 #[path = "../../tests/support/gated.rs"]
+#[allow(dead_code)]
 mod gated;
 
 use std::path::PathBuf;

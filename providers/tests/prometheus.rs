@@ -19,7 +19,10 @@ use support::{gated, prometheus};
 fn main() -> ExitCode {
     let mut trials = gated::plain(&[
         ("bad_addresses_read_like_go", bad_addresses_read_like_go),
-        ("post_refused_falls_back_to_get", post_refused_falls_back_to_get),
+        (
+            "post_refused_falls_back_to_get",
+            post_refused_falls_back_to_get,
+        ),
     ]);
     trials.extend(gated::requiring(
         &prometheus::PART,

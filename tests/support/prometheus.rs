@@ -58,8 +58,8 @@ pub static PART: Part = Part {
     variable: "AUGUR_REQUIRE_PROMETHEUS",
     find: || {
         binaries().map(|_| ()).ok_or_else(|| {
-            "prometheus/promtool not found on PATH or in $PROMETHEUS_BIN \
-             (AUGUR_REQUIRE_PROMETHEUS=1 makes this a failure)"
+            "prometheus/promtool not found on PATH or in $PROMETHEUS_BIN; \
+             with AUGUR_REQUIRE_PROMETHEUS=1 this fails"
                 .to_string()
         })
     },
