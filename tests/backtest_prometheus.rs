@@ -3,10 +3,10 @@
 //! the template must catch it at the right minute, and pass a quiet window. Gated on a real
 //! Prometheus (`augur_tests::gated`): without one these tests show as ignored.
 
-use analysis_core::model::{Argument, Phase, time};
-use analysis_core::secrets::NoSecrets;
 use std::process::ExitCode;
 
+use analysis_core::model::{Argument, Phase, time};
+use analysis_core::secrets::NoSecrets;
 use augur_tests::prometheus::{self, Prometheus};
 use augur_tests::{block_on, gated, scenarios, workspace_root};
 use providers::backtest::{self, BacktestOptions};

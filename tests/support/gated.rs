@@ -7,7 +7,7 @@
 //!
 //! A suite's `main` is a list of named test functions:
 //!
-//! ```ignore
+//! ```text
 //! fn main() -> std::process::ExitCode {
 //!     let mut trials = gated::plain(&[("parses", parses)]);
 //!     trials.extend(gated::requiring(&prometheus::PART, &[("real_query", real_query)]));
