@@ -1,6 +1,6 @@
-//! Condition-language benchmarks against the Go expr v1.17.8 reference figures
-//! (crates-and-components.md §1): evaluating the common Prometheus condition, the SkyWalking
-//! apdex closure over 60 points, and compiling a typical condition.
+//! Condition-language benchmarks against the Go expr v1.17.8 reference figures: evaluating the
+//! common Prometheus condition, the SkyWalking apdex closure over 60 points, and compiling a
+//! typical condition.
 
 use std::hint::black_box;
 

@@ -1,28 +1,47 @@
 //! Backtest against a real Prometheus holding promtool-backfilled history with an incident
 //! (20% errors from 2024-01-01T00:40Z to 00:50Z, fixtures/prometheus/backtest-incident.om):
-//! the template must catch it at the right minute, and pass a quiet window.
+//! the template must catch it at the right minute, and pass a quiet window. Gated on a real
+//! Prometheus (`augur_tests::gated`): without one these tests show as ignored.
+
+use std::process::ExitCode;
 
 use analysis_core::model::{Argument, Phase, time};
 use analysis_core::secrets::NoSecrets;
 use augur_tests::prometheus::{self, Prometheus};
-use augur_tests::{scenarios, workspace_root};
+use augur_tests::{block_on, gated, scenarios, workspace_root};
 use providers::backtest::{self, BacktestOptions};
 use providers::{ProviderOptions, Providers};
 
-fn start(test: &str) -> Option<Prometheus> {
-    let om = workspace_root().join("fixtures/prometheus/backtest-incident.om");
-    prometheus::start_or_skip(test, &om)
+fn main() -> ExitCode {
+    gated::run(gated::requiring(
+        &prometheus::PART,
+        &[
+            (
+                "harness_serves_the_backfilled_history",
+                harness_serves_the_backfilled_history,
+            ),
+            (
+                "backtest_catches_the_incident_at_the_right_minute",
+                backtest_catches_the_incident_at_the_right_minute,
+            ),
+            (
+                "a_quiet_window_reaches_its_end_still_running",
+                a_quiet_window_reaches_its_end_still_running,
+            ),
+        ],
+    ))
+}
+
+fn start() -> Prometheus {
+    prometheus::start_backfilled(&workspace_root().join("fixtures/prometheus/backtest-incident.om"))
 }
 
 fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
     time::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
 }
 
-#[test]
 fn harness_serves_the_backfilled_history() {
-    let Some(prom) = start("harness_serves_the_backfilled_history") else {
-        return;
-    };
+    let prom = start();
     let q = "sum(rate(http_requests_total{service=\"checkout\",code!~\"5..\"}[1m])) / sum(rate(http_requests_total{service=\"checkout\"}[1m]))";
     let quiet = prom
         .query(q, "2024-01-01T00:40:00Z")
@@ -53,12 +72,13 @@ async fn run_backtest(prom: &Prometheus, from: &str, to: &str) -> backtest::Back
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
-#[tokio::test]
-async fn backtest_catches_the_incident_at_the_right_minute() {
-    let Some(prom) = start("backtest_catches_the_incident_at_the_right_minute") else {
-        return;
-    };
-    let report = run_backtest(&prom, "2024-01-01T00:00:00Z", "2024-01-01T02:00:00Z").await;
+fn backtest_catches_the_incident_at_the_right_minute() {
+    let prom = start();
+    let report = block_on(run_backtest(
+        &prom,
+        "2024-01-01T00:00:00Z",
+        "2024-01-01T02:00:00Z",
+    ));
     assert_eq!(
         report.status.phase,
         Some(Phase::Failed),
@@ -85,12 +105,13 @@ async fn backtest_catches_the_incident_at_the_right_minute() {
     assert!(!report.reached_end);
 }
 
-#[tokio::test]
-async fn a_quiet_window_reaches_its_end_still_running() {
-    let Some(prom) = start("a_quiet_window_reaches_its_end_still_running") else {
-        return;
-    };
-    let report = run_backtest(&prom, "2024-01-01T01:00:00Z", "2024-01-01T01:30:00Z").await;
+fn a_quiet_window_reaches_its_end_still_running() {
+    let prom = start();
+    let report = block_on(run_backtest(
+        &prom,
+        "2024-01-01T01:00:00Z",
+        "2024-01-01T01:30:00Z",
+    ));
     assert!(report.reached_end);
     assert_eq!(report.status.phase, Some(Phase::Running));
     assert_eq!(report.timeline.len(), 31);

@@ -1,6 +1,7 @@
 //! # analysis-core
 //!
-//! The heart of Augur: Argo Rollouts' analysis model and semantics, with no I/O.
+//! The heart of Augur: Argo Rollouts' analysis model and semantics, with no I/O. Comments
+//! citing `semantics §N` (or a bare `§N`) refer to the sections of `docs/semantics.md`.
 //!
 //! - [`model`]: `AnalysisTemplate`, `AnalysisRun` and their status, field for field.
 //! - [`load`]: YAML/JSON manifests in, errors that point at the line and column.

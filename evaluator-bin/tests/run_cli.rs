@@ -1,42 +1,13 @@
-//! `augur run` end to end: the three demo scenarios against real loopback servers and a real
-//! Prometheus, with short intervals, through the real binary. Healthy releases are
-//! Successful; colorapi 3.0 and a degraded apdex are Failed, with Argo's messages.
+//! `augur run` end to end: the colorapi and SkyWalking demo scenarios against real loopback
+//! servers, with short intervals, through the real binary (the Prometheus one, which needs a
+//! real Prometheus, is in `run_prometheus.rs`). Healthy releases are Successful; colorapi 3.0
+//! and a degraded apdex are Failed, with Argo's messages.
 
-use std::process::Output;
-use std::time::Duration;
+mod run_support;
 
-use augur_tests::prometheus::{Prometheus, binaries_or_skip};
 use augur_tests::servers;
+use run_support::{augur_run, code};
 use serde_json::Value;
-
-/// Runs `augur run` on `template` with `args`; a generous guard, never a timing assertion.
-async fn augur_run(template: &str, args: &[String]) -> (Output, Value) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("template.yaml");
-    std::fs::write(&path, template).expect("write template");
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_augur"));
-    cmd.arg("run").arg(&path).args(["--output", "json"]);
-    for a in args {
-        cmd.args(["--arg", a]);
-    }
-    cmd.kill_on_drop(true);
-    let out = tokio::time::timeout(Duration::from_secs(120), cmd.output())
-        .await
-        .expect("augur run finished")
-        .expect("augur run started");
-    let status: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is the run's JSON status ({e}): {}\nstderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out, status)
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or(-1)
-}
 
 const COLORAPI: &str = r#"
 apiVersion: argoproj.io/v1alpha1
@@ -137,75 +108,6 @@ async fn skywalking_apdex_healthy_passes_and_degraded_fails_after_four_bad_point
     assert_eq!(
         status["message"],
         "Metric \"apdex\" assessed Failed due to failed (4) > failureLimit (3)"
-    );
-}
-
-const SUCCESS_RATE: &str = r#"
-apiVersion: argoproj.io/v1alpha1
-kind: AnalysisTemplate
-metadata:
-  name: success-rate
-spec:
-  args:
-  - name: prometheus
-  metrics:
-  - name: success-rate
-    initialDelay: 4s
-    interval: 1s
-    count: 3
-    successCondition: result[0] >= 0.95
-    provider:
-      prometheus:
-        address: "http://{{args.prometheus}}"
-        query: |
-          sum(rate(http_requests_total{code!~"5.."}[10s])) /
-          sum(rate(http_requests_total[10s]))
-"#;
-
-async fn success_rate_run(test: &str, ok: u64, errors: u64) -> Option<(Output, Value)> {
-    let bins = binaries_or_skip(test)?;
-    let app = servers::spawn(servers::scraped_app(ok, errors)).await;
-    let prom =
-        tokio::task::spawn_blocking(move || Prometheus::start_scraping(&bins, &app.to_string()))
-            .await
-            .expect("start task")
-            .unwrap_or_else(|e| panic!("{test}: {e}"));
-    let address = prom.url().trim_start_matches("http://").to_string();
-    let result = augur_run(SUCCESS_RATE, &[format!("prometheus={address}")]).await;
-    drop(prom);
-    Some(result)
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn prometheus_success_rate_healthy_passes_and_erroring_fails() {
-    let test = "prometheus_success_rate_healthy_passes_and_erroring_fails";
-    let Some((out, status)) = success_rate_run(test, 100, 1).await else {
-        return;
-    };
-    assert_eq!(
-        (code(&out), &status["phase"]),
-        (0, &Value::from("Successful")),
-        "{status}"
-    );
-    let metric = &status["metricResults"][0];
-    assert_eq!(metric["successful"], 3, "{status}");
-    assert!(
-        metric["metadata"]["ResolvedPrometheusQuery"]
-            .as_str()
-            .is_some_and(|q| q.contains("http_requests_total"))
-    );
-
-    let Some((out, status)) = success_rate_run(test, 100, 30).await else {
-        return;
-    };
-    assert_eq!(
-        (code(&out), &status["phase"]),
-        (1, &Value::from("Failed")),
-        "{status}"
-    );
-    assert_eq!(
-        status["message"],
-        "Metric \"success-rate\" assessed Failed due to failed (1) > failureLimit (0)"
     );
 }
 

@@ -195,7 +195,7 @@ async fn flagger_webhook_contract() -> TestResult {
     let url = |b: &str| format!("{b}?service={{{{args.service}}}}");
     put_template(&augur, &web_template("good", &url(&good.url), None, None)).await?;
     put_template(&augur, &web_template("bad", &url(&bad.url), None, None)).await?;
-    // Flagger's CanaryWebhookPayload for a `rollout` hook (peers §1.3).
+    // Flagger's CanaryWebhookPayload for a `rollout` hook.
     let payload = json!({
         "name": "podinfo", "namespace": "test", "phase": "Progressing",
         "checksum": "6d4c8b7f9b",

@@ -2,8 +2,9 @@
 //!
 //! Augur's metric providers, one module each behind analysis-core's [`Provider`] trait
 //! ([`web`], [`prometheus`], [`skywalking`]), the registry that picks one per metric
-//! ([`Providers`]), each provider's description ([`specs`]), and the async glue every live
-//! driver shares ([`driver`]).
+//! ([`Providers`]), each provider's description ([`specs`]), and the glue every live
+//! driver shares ([`driver`]). Comments citing `semantics §N` refer to the sections of
+//! `docs/semantics.md`.
 //!
 //! The default `live` feature brings the HTTP stack (tokio, reqwest, rustls). Without it,
 //! parsing, recordings, replay and the specs still build: providers answer recorded

@@ -1,8 +1,11 @@
 //! The prometheus provider against a real Prometheus serving backfilled history
 //! (fixtures/prometheus/history.om), plus a stand-in for what a real one cannot be made to do.
+//! The real-Prometheus tests are gated (`support::gated`): without one they show as ignored.
 
 mod support;
 
+use std::future::Future;
+use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use analysis_core::model::{MetricProvider, PrometheusMetric, RangeQuery};
@@ -11,7 +14,37 @@ use axum::http::{Method, StatusCode};
 use axum::routing::any;
 use chrono::{DateTime, TimeZone, Utc};
 use providers::{ProviderOptions, Providers};
-use support::prometheus;
+use support::{gated, prometheus};
+
+fn main() -> ExitCode {
+    let mut trials = gated::plain(&[
+        ("bad_addresses_read_like_go", bad_addresses_read_like_go),
+        (
+            "post_refused_falls_back_to_get",
+            post_refused_falls_back_to_get,
+        ),
+    ]);
+    trials.extend(gated::requiring(
+        &prometheus::PART,
+        &[
+            (
+                "real_prometheus_answers_like_argo_expects",
+                real_prometheus_answers_like_argo_expects,
+            ),
+            ("real_prometheus_range_query", real_prometheus_range_query),
+        ],
+    ));
+    gated::run(trials)
+}
+
+/// Runs a test's async body on a current-thread runtime, as `#[tokio::test]` would.
+fn block_on<F: Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(f)
+}
 
 /// 2024-01-01T00:20:00Z, inside the fixture's history (00:00–00:30, one sample a minute).
 fn at_0020() -> DateTime<Utc> {
@@ -54,14 +87,12 @@ fn floats(fetched: &Fetched) -> Vec<f64> {
     }
 }
 
-#[tokio::test]
-async fn real_prometheus_answers_like_argo_expects() {
-    let fixture = support::fixtures().join("prometheus/history.om");
-    let Some(prom) =
-        prometheus::start_or_skip("real_prometheus_answers_like_argo_expects", &fixture)
-    else {
-        return;
-    };
+fn real_prometheus_answers_like_argo_expects() {
+    let prom = prometheus::start_backfilled(&support::fixtures().join("prometheus/history.om"));
+    block_on(answers_like_argo_expects(&prom));
+}
+
+async fn answers_like_argo_expects(prom: &prometheus::Prometheus) {
     let url = prom.url();
     let url = url.as_str();
 
@@ -125,12 +156,12 @@ async fn real_prometheus_answers_like_argo_expects() {
     assert!(bad.raw.is_some_and(|r| r.status == 400));
 }
 
-#[tokio::test]
-async fn real_prometheus_range_query() {
-    let fixture = support::fixtures().join("prometheus/history.om");
-    let Some(prom) = prometheus::start_or_skip("real_prometheus_range_query", &fixture) else {
-        return;
-    };
+fn real_prometheus_range_query() {
+    let prom = prometheus::start_backfilled(&support::fixtures().join("prometheus/history.om"));
+    block_on(range_query(&prom));
+}
+
+async fn range_query(prom: &prometheus::Prometheus) {
     let providers = Providers::new(ProviderOptions::default()).expect("providers");
     let metric = support::metric(MetricProvider {
         prometheus: Some(PrometheusMetric {
@@ -152,8 +183,11 @@ async fn real_prometheus_range_query() {
     assert_eq!(floats(&fetched), vec![0.973, 0.972, 0.971, 0.97]);
 }
 
-#[tokio::test]
-async fn bad_addresses_read_like_go() {
+fn bad_addresses_read_like_go() {
+    block_on(addresses_read_like_go());
+}
+
+async fn addresses_read_like_go() {
     let port = support::closed_port();
     let refused = query_at(&format!("http://127.0.0.1:{port}"), "up", at_0020()).await;
     assert_eq!(
@@ -171,8 +205,11 @@ async fn bad_addresses_read_like_go() {
 }
 
 /// client_golang retries a refused POST (405) as a GET with the same parameters.
-#[tokio::test]
-async fn post_refused_falls_back_to_get() {
+fn post_refused_falls_back_to_get() {
+    block_on(refused_post_falls_back_to_get());
+}
+
+async fn refused_post_falls_back_to_get() {
     let seen: Arc<Mutex<Vec<String>>> = Arc::default();
     let log = seen.clone();
     let router = axum::Router::new().route(

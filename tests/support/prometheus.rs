@@ -2,13 +2,16 @@
 //! served on a free loopback port from a temporary data directory, killed by PID on drop.
 //!
 //! Binaries come from `$PROMETHEUS_BIN` (and `$PROMTOOL_BIN`, else `promtool` beside it) or
-//! `PATH`. Without them a test prints "skipped", unless `CI=true`, where it fails.
+//! `PATH`. Suites that use it gate their tests on [`PART`]: without the binaries those tests
+//! show as ignored, unless `AUGUR_REQUIRE_PROMETHEUS=1` (set by `.ci/run`), where they fail.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use super::gated::Part;
 
 /// A running Prometheus; dropping it kills the process.
 pub struct Prometheus {
@@ -49,26 +52,28 @@ pub fn binaries() -> Option<Binaries> {
     })
 }
 
-/// Starts Prometheus over `openmetrics` history, or returns `None` after printing "skipped"
-/// when the binaries are missing (panics instead under `CI=true`).
-pub fn start_or_skip(test: &str, openmetrics: &Path) -> Option<Prometheus> {
-    let bins = binaries_or_skip(test)?;
-    match Prometheus::start(&bins, openmetrics) {
-        Ok(p) => Some(p),
-        Err(e) => panic!("{test}: {e}"),
-    }
+/// The part the real-Prometheus suites need (see `gated`).
+pub static PART: Part = Part {
+    name: "Prometheus",
+    variable: "AUGUR_REQUIRE_PROMETHEUS",
+    find: || {
+        binaries().map(|_| ()).ok_or_else(|| {
+            "prometheus/promtool not found on PATH or in $PROMETHEUS_BIN; \
+             with AUGUR_REQUIRE_PROMETHEUS=1 this fails"
+                .to_string()
+        })
+    },
+};
+
+/// The binaries, for a test gated on [`PART`] (so they were found); panics if they were not.
+pub fn required_binaries() -> Binaries {
+    binaries().unwrap_or_else(|| panic!("prometheus/promtool not found (set PROMETHEUS_BIN)"))
 }
 
-/// The binaries, or `None` after printing "skipped" (panics instead under `CI=true`).
-pub fn binaries_or_skip(test: &str) -> Option<Binaries> {
-    let bins = binaries();
-    if bins.is_none() {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("{test}: prometheus/promtool not found (set PROMETHEUS_BIN) and CI=true");
-        }
-        eprintln!("{test}: skipped: prometheus/promtool not found (set PROMETHEUS_BIN)");
-    }
-    bins
+/// Starts Prometheus over `openmetrics` history, for a test gated on [`PART`]; panics on failure.
+pub fn start_backfilled(openmetrics: &Path) -> Prometheus {
+    Prometheus::start(&required_binaries(), openmetrics)
+        .unwrap_or_else(|e| panic!("{}: {e}", openmetrics.display()))
 }
 
 fn free_port() -> Result<u16, String> {

@@ -6,6 +6,10 @@
 #[path = "../../../tests/support/prometheus.rs"]
 pub mod prometheus;
 
+/// Gating for suites that need a part from outside the repository, shared likewise.
+#[path = "../../../tests/support/gated.rs"]
+pub mod gated;
+
 /// The loopback stand-ins (colorapi, SkyWalking OAP, a scraped app), shared likewise.
 #[path = "../../../tests/support/servers.rs"]
 pub mod servers;

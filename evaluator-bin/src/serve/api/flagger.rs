@@ -1,4 +1,4 @@
-//! Flagger webhooks: `POST /flagger/v1/{templateName}` (peers §1.3).
+//! Flagger webhooks: `POST /flagger/v1/{templateName}` (Flagger's webhook contract).
 //!
 //! Flagger counts only 200–202 as a passed check and shows a failed check's body in its
 //! events, so the answer is 200 with the verdict when Successful, else 412 with the reason as

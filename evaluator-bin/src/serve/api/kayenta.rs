@@ -1,4 +1,4 @@
-//! A Kayenta-compatible subset (peers §2.3–2.4), so Argo's built-in `kayenta` provider,
+//! A Kayenta-compatible subset of its REST API, so Argo's built-in `kayenta` provider,
 //! Spinnaker and the Azure Pipelines task can poll Augur unchanged.
 //!
 //! Templates are canary configs (id = name). `POST /canary/{configId}` starts an ordinary
