@@ -70,9 +70,10 @@ pub struct ProviderOptions {
     /// Prometheus address used when a metric has none (Argo reads it from
     /// `ARGO_ROLLOUTS_PROMETHEUS_ADDRESS`; see [`ProviderOptions::from_env`]).
     pub prometheus_default_address: Option<String>,
-    /// When set, at most this many measurements of one provider kind are in flight at once
-    /// across everything sharing the [`Providers`]; the rest wait (the service's backend guard).
-    pub max_in_flight_per_kind: Option<usize>,
+    /// When set, at most this many measurements of one backend (`scheme://host:port`) are in
+    /// flight at once across everything sharing the [`Providers`]; the rest wait (the
+    /// service's backend guard). A hanging backend holds back only its own measurements.
+    pub max_in_flight_per_backend: Option<usize>,
 }
 
 /// The environment variable Argo's controller reads the default Prometheus address from.
@@ -85,7 +86,7 @@ impl Default for ProviderOptions {
             max_body_bytes: 10 * 1024 * 1024,
             allow_hosts: None,
             prometheus_default_address: None,
-            max_in_flight_per_kind: None,
+            max_in_flight_per_backend: None,
         }
     }
 }
@@ -132,7 +133,7 @@ impl Providers {
         ];
         let mut by_kind: BTreeMap<&'static str, Arc<dyn Provider>> =
             all.into_iter().map(|p| (p.kind(), p)).collect();
-        if let Some(limit) = options.max_in_flight_per_kind {
+        if let Some(limit) = options.max_in_flight_per_backend {
             for p in by_kind.values_mut() {
                 *p = Arc::new(limit::Limited::new(p.clone(), limit));
             }

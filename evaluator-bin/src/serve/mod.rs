@@ -63,7 +63,8 @@ pub struct ServeArgs {
     /// Largest request body (and gRPC message) accepted.
     #[arg(long, default_value_t = body::DEFAULT_MAX_BODY)]
     max_body_bytes: usize,
-    /// Measurements of one provider kind in flight at once, across all runs (protects backends).
+    /// Measurements in flight at once against one backend (scheme://host:port), across all
+    /// runs: protects backends, and a hanging one delays only its own runs.
     #[arg(long, default_value_t = 256)]
     provider_concurrency: usize,
     /// On SIGTERM, how long in-flight measurements may take to finish (Go duration).
@@ -186,7 +187,7 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
     let allow_hosts = (!args.allow_hosts.is_empty()).then(|| args.allow_hosts.clone());
     let providers = Providers::new(ProviderOptions {
         allow_hosts: allow_hosts.clone(),
-        max_in_flight_per_kind: Some(args.provider_concurrency),
+        max_in_flight_per_backend: Some(args.provider_concurrency),
         ..ProviderOptions::from_env()
     })
     .map_err(|e| StartError::Msg(format!("providers: {e}")))?;
