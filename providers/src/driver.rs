@@ -41,6 +41,8 @@ pub trait FetchObserver: Send + Sync {
 pub struct LiveSource<'a> {
     providers: &'a Providers,
     observer: Option<&'a dyn FetchObserver>,
+    #[cfg(feature = "live")]
+    cut: Option<tokio::sync::watch::Receiver<u64>>,
 }
 
 impl<'a> LiveSource<'a> {
@@ -49,6 +51,8 @@ impl<'a> LiveSource<'a> {
         LiveSource {
             providers,
             observer: None,
+            #[cfg(feature = "live")]
+            cut: None,
         }
     }
 
@@ -57,6 +61,46 @@ impl<'a> LiveSource<'a> {
         self.observer = Some(observer);
         self
     }
+
+    /// Cuts a pass short whenever `cut`'s value changes (a terminate): the answers so far are
+    /// returned and the measurements still waiting on their backends are dropped, so the
+    /// engine keeps them in flight and the next pass terminates them (Argo's `Terminate`).
+    #[cfg(feature = "live")]
+    pub fn cut_by(mut self, cut: tokio::sync::watch::Receiver<u64>) -> LiveSource<'a> {
+        self.cut = Some(cut);
+        self
+    }
+}
+
+/// One request measured through its provider, with Argo's three calls.
+async fn measure_one<C: Clock>(
+    providers: &Providers,
+    observer: Option<&dyn FetchObserver>,
+    request: &MeasureRequest,
+    clock: &C,
+) -> MeasureOutcome {
+    let started_at = clock.now();
+    let provider = providers.for_metric(&request.metric);
+    let ctx = MeasureContext { now: started_at };
+    let metric = &request.metric;
+    let measured = match &request.kind {
+        RequestKind::Measure => provider.run(metric, &ctx).await,
+        RequestKind::Resume(in_flight) => provider.resume(metric, in_flight, &ctx).await,
+        RequestKind::Terminate(in_flight) => provider.terminate(metric, in_flight, &ctx).await,
+    };
+    let outcome = match measured {
+        Measured::Fetched(fetched) => {
+            if let Some(observer) = observer {
+                observer.observe(request, started_at, &fetched);
+            }
+            Outcome::Answered(fetched.outcome)
+        }
+        Measured::Running { resume_at } => Outcome::Running { resume_at },
+        Measured::Decided { phase, message } => Outcome::Decided { phase, message },
+    };
+    let mut outcome = MeasureOutcome::new(request, started_at, clock.now(), outcome);
+    outcome.metric_metadata = provider.metric_metadata(metric);
+    outcome
 }
 
 impl MeasurementSource for LiveSource<'_> {
@@ -65,35 +109,46 @@ impl MeasurementSource for LiveSource<'_> {
         requests: &'a [MeasureRequest],
         clock: &'a C,
     ) -> impl Future<Output = Vec<MeasureOutcome>> + Send + 'a {
-        let providers = self.providers;
-        let observer = self.observer;
-        let fetches = requests.iter().map(move |request| async move {
-            let started_at = clock.now();
-            let provider = providers.for_metric(&request.metric);
-            let ctx = MeasureContext { now: started_at };
-            let metric = &request.metric;
-            // Argo's three provider calls.
-            let measured = match &request.kind {
-                RequestKind::Measure => provider.run(metric, &ctx).await,
-                RequestKind::Resume(in_flight) => provider.resume(metric, in_flight, &ctx).await,
-                RequestKind::Terminate(in_flight) => {
-                    provider.terminate(metric, in_flight, &ctx).await
+        let (providers, observer) = (self.providers, self.observer);
+        let fetches = requests
+            .iter()
+            .map(move |request| measure_one(providers, observer, request, clock));
+        #[cfg(feature = "live")]
+        let cut = self.cut.as_mut();
+        async move {
+            #[cfg(feature = "live")]
+            if let Some(cut) = cut {
+                return until_cut(fetches, cut).await;
+            }
+            futures::future::join_all(fetches).await
+        }
+    }
+}
+
+/// Every answer that arrives before `cut` changes.
+#[cfg(feature = "live")]
+async fn until_cut<F: Future<Output = MeasureOutcome>>(
+    fetches: impl Iterator<Item = F>,
+    cut: &mut tokio::sync::watch::Receiver<u64>,
+) -> Vec<MeasureOutcome> {
+    use futures::StreamExt;
+    cut.borrow_and_update();
+    let mut pending: futures::stream::FuturesUnordered<F> = fetches.collect();
+    let mut done = Vec::with_capacity(pending.len());
+    loop {
+        tokio::select! {
+            next = pending.next() => match next {
+                Some(outcome) => done.push(outcome),
+                None => return done,
+            },
+            changed = cut.changed() => {
+                if changed.is_ok() {
+                    return done;
                 }
-            };
-            let outcome = match measured {
-                Measured::Fetched(fetched) => {
-                    if let Some(observer) = observer {
-                        observer.observe(request, started_at, &fetched);
-                    }
-                    Outcome::Answered(fetched.outcome)
-                }
-                Measured::Running { resume_at } => Outcome::Running { resume_at },
-                Measured::Decided { phase, message } => Outcome::Decided { phase, message },
-            };
-            let mut outcome = MeasureOutcome::new(request, started_at, clock.now(), outcome);
-            outcome.metric_metadata = provider.metric_metadata(metric);
-            outcome
-        });
-        futures::future::join_all(fetches)
+                // The sender is gone: nothing can cut this pass any more.
+                done.extend(pending.collect::<Vec<_>>().await);
+                return done;
+            }
+        }
     }
 }

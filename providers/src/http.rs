@@ -76,6 +76,9 @@ pub(crate) struct Http {
     insecure: Client,
     max_body_bytes: usize,
     allow_hosts: Option<Arc<[String]>>,
+    /// [`ProviderOptions::max_measurement_timeout`]: no exchange waits longer, whatever its
+    /// metric's `timeoutSeconds`.
+    max_timeout: Option<Duration>,
 }
 
 impl Http {
@@ -110,6 +113,7 @@ impl Http {
             insecure: build(true)?,
             max_body_bytes: options.max_body_bytes,
             allow_hosts,
+            max_timeout: options.max_measurement_timeout,
         })
     }
 
@@ -121,7 +125,10 @@ impl Http {
     }
 
     /// Sends one request and reads the whole body (up to the cap) before the deadline.
-    pub(crate) async fn exchange(&self, ex: Exchange<'_>) -> Result<RawResponse, HttpError> {
+    pub(crate) async fn exchange(&self, mut ex: Exchange<'_>) -> Result<RawResponse, HttpError> {
+        if let Some(cap) = self.max_timeout {
+            ex.deadline = ex.deadline.min(deadline_after(cap));
+        }
         let url = self
             .check_url(ex.method, ex.url)
             .map_err(HttpError::Transport)?;

@@ -74,6 +74,10 @@ pub struct ProviderOptions {
     /// flight at once across everything sharing the [`Providers`]; the rest wait (the
     /// service's backend guard). A hanging backend holds back only its own measurements.
     pub max_in_flight_per_backend: Option<usize>,
+    /// When set, no measurement waits for its backend longer than this, whatever its
+    /// `timeoutSeconds` (the service's guard against `timeoutSeconds: 3600` on a hung
+    /// backend); it ends as the same deadline error a metric's own timeout gives.
+    pub max_measurement_timeout: Option<std::time::Duration>,
 }
 
 /// The environment variable Argo's controller reads the default Prometheus address from.
@@ -87,6 +91,7 @@ impl Default for ProviderOptions {
             allow_hosts: None,
             prometheus_default_address: None,
             max_in_flight_per_backend: None,
+            max_measurement_timeout: None,
         }
     }
 }

@@ -18,8 +18,8 @@ use super::error::ApiError;
 use super::redact;
 use super::service::{Service, validate_run};
 
-/// An evaluation whose measurements stay in flight (async providers) is cut off after this.
-const EVALUATE_TIMEOUT: Duration = Duration::from_secs(60);
+/// The longest an evaluation may take: measurements still in flight then are terminated.
+pub const EVALUATE_TIMEOUT: Duration = Duration::from_secs(60);
 /// A bound on passes, so an engine that never completes cannot spin a request forever.
 const MAX_PASSES: usize = 64;
 
@@ -49,7 +49,18 @@ impl Verdict {
 
 impl Service {
     /// Makes `run` one-shot ([`one_shot`]) and drives it to completion now; nothing is stored.
-    pub async fn evaluate(&self, mut run: AnalysisRun) -> Result<Verdict, ApiError> {
+    pub async fn evaluate(&self, run: AnalysisRun) -> Result<Verdict, ApiError> {
+        self.evaluate_within(run, None).await
+    }
+
+    /// [`Service::evaluate`] with a request deadline (at most [`EVALUATE_TIMEOUT`]): at the
+    /// deadline, measurements still waiting on their backends are terminated (Inconclusive,
+    /// `Metric Terminated`) and the verdict is given as it stands.
+    pub async fn evaluate_within(
+        &self,
+        mut run: AnalysisRun,
+        timeout: Option<Duration>,
+    ) -> Result<Verdict, ApiError> {
         if !self.core.accepting() {
             return Err(ApiError::Unavailable("the service is shutting down"));
         }
@@ -58,21 +69,32 @@ impl Service {
 
         let mut engine = RunEngine::new(run);
         let secrets = self.core.secrets.as_ref();
+        let timeout = timeout.map_or(EVALUATE_TIMEOUT, |t| t.min(EVALUATE_TIMEOUT));
         let mut watch = Deadline {
-            at: Utc::now() + chrono::Duration::from_std(EVALUATE_TIMEOUT).unwrap_or_default(),
+            at: Utc::now() + chrono::Duration::from_std(timeout).unwrap_or_default(),
             passes: 0,
             recorded: Vec::new(),
         };
-        let mut source = LiveSource::new(&self.core.providers);
-        drive::drive(
+        let (cut, cut_rx) = tokio::sync::watch::channel(0u64);
+        let mut source = LiveSource::new(&self.core.providers).cut_by(cut_rx);
+        // At the deadline a pass still waiting is cut short; the observer then terminates.
+        let alarm = async {
+            tokio::time::sleep(timeout).await;
+            let _ = cut.send(1);
+            std::future::pending::<()>().await
+        };
+        let evaluation = drive::drive(
             &mut engine,
             secrets,
             &WallClock,
             &mut source,
             &mut watch,
             None,
-        )
-        .await;
+        );
+        tokio::select! {
+            _ = evaluation => {}
+            _ = alarm => {}
+        }
         let recorded = watch.recorded;
         Ok(verdict(
             engine.run(),
@@ -99,7 +121,8 @@ impl Observer for Deadline {
     ) -> impl Future<Output = Flow> + Send + 'a {
         self.passes += 1;
         self.recorded.extend(report.measurements.iter().cloned());
-        let in_time = engine.next_pass_at().is_some_and(|next| next < self.at);
+        let in_time =
+            Utc::now() < self.at && engine.next_pass_at().is_some_and(|next| next < self.at);
         let flow = if engine.is_completed() || (in_time && self.passes < MAX_PASSES) {
             Flow::Continue
         } else {

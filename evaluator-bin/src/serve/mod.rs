@@ -67,6 +67,10 @@ pub struct ServeArgs {
     /// runs: protects backends, and a hanging one delays only its own runs.
     #[arg(long, default_value_t = 256)]
     provider_concurrency: usize,
+    /// The longest any measurement waits for its backend, whatever its `timeoutSeconds` (Go
+    /// duration).
+    #[arg(long, default_value = "5m")]
+    max_measurement_timeout: String,
     /// On SIGTERM, how long in-flight measurements may take to finish (Go duration).
     #[arg(long, default_value = "30s")]
     shutdown_grace: String,
@@ -172,6 +176,16 @@ async fn shutdown_signal() {
     }
 }
 
+/// A flag's Go duration, which must be positive.
+fn positive_duration(flag: &str, text: &str) -> Result<Duration, StartError> {
+    let d = analysis_core::duration::parse_duration(text)
+        .map_err(|e| StartError::Msg(format!("{flag}: {e}")))?;
+    d.to_std()
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| StartError::Msg(format!("{flag}: {text:?} must be positive")))
+}
+
 async fn serve(args: ServeArgs) -> Result<(), StartError> {
     let grace = analysis_core::duration::parse_duration(&args.shutdown_grace)
         .map_err(|e| StartError::Msg(format!("--shutdown-grace: {e}")))?
@@ -188,6 +202,10 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
     let providers = Providers::new(ProviderOptions {
         allow_hosts: allow_hosts.clone(),
         max_in_flight_per_backend: Some(args.provider_concurrency),
+        max_measurement_timeout: Some(positive_duration(
+            "--max-measurement-timeout",
+            &args.max_measurement_timeout,
+        )?),
         ..ProviderOptions::from_env()
     })
     .map_err(|e| StartError::Msg(format!("providers: {e}")))?;

@@ -58,7 +58,13 @@ enum Command {
     },
 }
 
-/// What a run's task hears from the scheduler.
+/// What a run's task hears from the scheduler: commands, and the signal that cuts a pass.
+struct Inbox {
+    control: mpsc::UnboundedReceiver<Control>,
+    cut: watch::Receiver<u64>,
+}
+
+/// A command for a run's task.
 enum Control {
     /// Terminate; the reply goes once the terminating pass is committed.
     Terminate(oneshot::Sender<()>),
@@ -118,6 +124,8 @@ impl SchedulerHandle {
 /// A run's task as the scheduler holds it.
 struct Task {
     control: mpsc::UnboundedSender<Control>,
+    /// Bumped on terminate: cuts the run's pass in flight short (see [`LiveSource::cut_by`]).
+    cut: watch::Sender<u64>,
     abort: AbortHandle,
 }
 
@@ -167,6 +175,7 @@ impl Scheduler {
         id: i64,
         work: impl Future<Output = ()> + Send + 'static,
         control: mpsc::UnboundedSender<Control>,
+        cut: watch::Sender<u64>,
     ) {
         if let Some(old) = self.tasks.remove(&id) {
             old.abort.abort();
@@ -175,27 +184,43 @@ impl Scheduler {
             work.await;
             id
         });
-        self.tasks.insert(id, Task { control, abort });
+        self.tasks.insert(
+            id,
+            Task {
+                control,
+                cut,
+                abort,
+            },
+        );
     }
 
     fn command(&mut self, cmd: Command) {
         match cmd {
             Command::Add { id, lease, run } => {
                 let (control, rx) = mpsc::unbounded_channel();
+                let (cut, cut_rx) = watch::channel(0);
                 let work = drive_run(
                     self.core.clone(),
                     id,
                     lease,
                     *run,
-                    rx,
+                    Inbox {
+                        control: rx,
+                        cut: cut_rx,
+                    },
                     self.stopping.subscribe(),
                 );
-                self.start(id, work, control);
+                self.start(id, work, control, cut);
             }
             Command::Terminate { id, reply } => {
                 let reply = match self.tasks.get(&id) {
                     Some(task) => match task.control.send(Control::Terminate(reply)) {
-                        Ok(()) => return,
+                        Ok(()) => {
+                            // A pass waiting on a backend stops waiting: its measurements are
+                            // terminated by the next pass, at once.
+                            task.cut.send_modify(|n| *n = n.wrapping_add(1));
+                            return;
+                        }
                         Err(mpsc::error::SendError(Control::Terminate(reply))) => reply,
                     },
                     None => reply,
@@ -210,7 +235,7 @@ impl Scheduler {
             Command::Expire { id, name, at } => {
                 let (control, _) = mpsc::unbounded_channel();
                 let work = expire_at(self.core.clone(), id, name, at, self.stopping.subscribe());
-                self.start(id, work, control);
+                self.start(id, work, control, watch::channel(0).0);
             }
             Command::Shutdown { .. } => {}
         }
@@ -255,7 +280,7 @@ async fn drive_run(
     id: i64,
     lease: Lease,
     run: AnalysisRun,
-    control: mpsc::UnboundedReceiver<Control>,
+    inbox: Inbox,
     stopping: watch::Receiver<bool>,
 ) {
     let mut engine = RunEngine::new(run);
@@ -263,11 +288,11 @@ async fn drive_run(
         core: core.clone(),
         id,
         lease,
-        control,
+        control: inbox.control,
         stopping: stopping.clone(),
         waiters: Vec::new(),
     };
-    let mut source = LiveSource::new(&core.providers);
+    let mut source = LiveSource::new(&core.providers).cut_by(inbox.cut);
     loop {
         let end = drive::drive(
             &mut engine,

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use analysis_core::{AnalysisRun, AnalysisTemplate, Argument};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
@@ -153,15 +153,39 @@ pub async fn evaluation_run(
         })
 }
 
+/// `POST /evaluate`'s query: `timeout` is the request's deadline (a Go duration, at most the
+/// server's 60 s), after which measurements still waiting are terminated.
+#[derive(serde::Deserialize)]
+pub struct EvaluateQuery {
+    timeout: Option<String>,
+}
+
+impl EvaluateQuery {
+    fn timeout(&self) -> Result<Option<std::time::Duration>, ApiError> {
+        let Some(text) = self.timeout.as_deref() else {
+            return Ok(None);
+        };
+        let bad = |e: String| ApiError::BadRequest(format!("timeout: {e}"));
+        let d = analysis_core::duration::parse_duration(text).map_err(|e| bad(e.to_string()))?;
+        d.to_std()
+            .ok()
+            .filter(|d| !d.is_zero())
+            .map(Some)
+            .ok_or_else(|| bad(format!("{text:?} is not a positive duration")))
+    }
+}
+
 pub async fn evaluate(
     State(svc): State<Arc<Service>>,
     mut fields: FieldCheck,
+    Query(query): Query<EvaluateQuery>,
     body: RawBody,
 ) -> Response {
     let result = async {
+        let timeout = query.timeout()?;
         let (source, args) = evaluate_request(body.text()?, body.yaml, &mut fields)?;
         let run = evaluation_run(&svc, source, &args).await?;
-        Ok::<_, ApiError>(Json(svc.evaluate(run).await?))
+        Ok::<_, ApiError>(Json(svc.evaluate_within(run, timeout).await?))
     }
     .await;
     fields.respond(result)
