@@ -240,7 +240,7 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
     }
     let resumed = claimed.len();
     for c in claimed {
-        scheduler.add(c.stored.id, c.lease, c.stored.run);
+        scheduler.resume(c.stored.id, c.lease, c.stored.run);
     }
     tracing::info!(resumed, "stored runs loaded");
 

@@ -39,6 +39,8 @@ enum Command {
         id: i64,
         lease: Lease,
         run: Box<AnalysisRun>,
+        /// How long to wait before the first pass.
+        delay: Duration,
     },
     Terminate {
         id: i64,
@@ -85,6 +87,22 @@ impl SchedulerHandle {
                 id,
                 lease,
                 run: Box::new(run),
+                delay: Duration::ZERO,
+            })
+            .is_ok()
+    }
+
+    /// Drives a run taken back from the store after a restart. Its first pass waits a share
+    /// of its interval ([`spread`]), so that after a restart the runs do not all measure at
+    /// once: a backend with a small listen backlog would time most of them out.
+    pub fn resume(&self, id: i64, lease: Lease, run: AnalysisRun) -> bool {
+        let delay = spread(id, &run);
+        self.tx
+            .send(Command::Add {
+                id,
+                lease,
+                run: Box::new(run),
+                delay,
             })
             .is_ok()
     }
@@ -196,7 +214,12 @@ impl Scheduler {
 
     fn command(&mut self, cmd: Command) {
         match cmd {
-            Command::Add { id, lease, run } => {
+            Command::Add {
+                id,
+                lease,
+                run,
+                delay,
+            } => {
                 let (control, rx) = mpsc::unbounded_channel();
                 let (cut, cut_rx) = watch::channel(0);
                 let work = drive_run(
@@ -209,6 +232,7 @@ impl Scheduler {
                         cut: cut_rx,
                     },
                     self.stopping.subscribe(),
+                    delay,
                 );
                 self.start(id, work, control, cut);
             }
@@ -282,7 +306,15 @@ async fn drive_run(
     run: AnalysisRun,
     inbox: Inbox,
     stopping: watch::Receiver<bool>,
+    delay: Duration,
 ) {
+    if !delay.is_zero() {
+        let mut stop = stopping.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
     let mut engine = RunEngine::new(run);
     let mut commit = Commit {
         core: core.clone(),
@@ -326,6 +358,29 @@ async fn drive_run(
     if let (Some(at), Some(name)) = (engine.ttl_expires_at(), name) {
         expire_at(core, id, name, at, stopping).await;
     }
+}
+
+/// Where in its shortest interval a resumed run takes its first pass: spread evenly by its
+/// id (the same place after every restart), never more than a minute away.
+pub fn spread(id: i64, run: &AnalysisRun) -> Duration {
+    let interval = run
+        .spec
+        .metrics
+        .iter()
+        .filter_map(|m| m.interval.as_deref())
+        .filter_map(|i| analysis_core::duration::parse_duration(i).ok())
+        .filter_map(|d| d.to_std().ok())
+        .filter(|d| !d.is_zero())
+        .min()
+        .unwrap_or(Duration::ZERO)
+        .min(Duration::from_secs(60));
+    let slots = u64::try_from(interval.as_millis()).unwrap_or(0);
+    if slots == 0 {
+        return Duration::ZERO;
+    }
+    // Fibonacci hashing spreads consecutive ids across the interval.
+    let h = (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    Duration::from_millis(((u128::from(h) * u128::from(slots)) >> 64) as u64)
 }
 
 /// Deletes a completed run when its TTL expires: store first, then memory. A failed delete
