@@ -8,10 +8,12 @@ use providers::Providers;
 
 use super::metrics::Metrics;
 use super::registry::Registry;
-use super::store::Store;
+use super::store::{Store, Watched};
 
 pub struct Core {
     pub store: Arc<dyn Store>,
+    /// The same store, with its health (`/readyz`, 503 on writes while it refuses them).
+    pub watched: Arc<Watched>,
     pub providers: Providers,
     pub secrets: Arc<dyn SecretSource>,
     /// `--allow-host`: where metrics submitted over the API may connect (`None`: anywhere).
@@ -32,8 +34,10 @@ impl Core {
         secrets: Arc<dyn SecretSource>,
         allow_hosts: Option<Vec<String>>,
     ) -> Core {
+        let watched = Arc::new(Watched::new(store));
         Core {
-            store,
+            store: watched.clone(),
+            watched,
             providers,
             secrets,
             allow_hosts,
@@ -50,7 +54,7 @@ impl Core {
     }
 
     pub fn is_ready(&self) -> bool {
-        self.ready.load(Ordering::Acquire) && self.accepting()
+        self.ready.load(Ordering::Acquire) && self.accepting() && self.watched.healthy()
     }
 
     pub fn metrics_text(&self) -> String {

@@ -5,6 +5,10 @@ use axum::response::{IntoResponse, Response};
 
 use super::store::StoreError;
 
+/// What a 503 from a store that refuses writes asks clients to wait, in seconds: a little more
+/// than the store's health probe interval.
+const RETRY_AFTER_SECONDS: &str = "5";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// The request is wrong; the message points at the bad spot.
@@ -21,6 +25,9 @@ pub enum ApiError {
     /// Shutting down or not started yet.
     #[error("{0}")]
     Unavailable(&'static str),
+    /// The store refuses writes for now (a full disk): try again later.
+    #[error("{0}")]
+    StoreUnavailable(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -33,7 +40,9 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::StoreUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -51,6 +60,10 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
             StoreError::Duplicate(_) => ApiError::Conflict(e.to_string()),
+            other if other.is_unavailable() => {
+                tracing::error!(error = %other, "store refuses writes");
+                ApiError::StoreUnavailable(format!("{other}; try again later"))
+            }
             other => {
                 tracing::error!(error = %other, "store error");
                 ApiError::Internal(other.to_string())
@@ -79,6 +92,12 @@ impl IntoResponse for ApiError {
                 axum::http::HeaderValue::from_static("close"),
             );
         }
+        if matches!(self, ApiError::StoreUnavailable(_)) {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
+        }
         if matches!(self, ApiError::Unauthorized(_)) {
             resp.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
@@ -97,7 +116,9 @@ impl From<ApiError> for tonic::Status {
             ApiError::NotFound(_) => tonic::Status::not_found(msg),
             ApiError::Conflict(_) => tonic::Status::already_exists(msg),
             ApiError::Unauthorized(_) => tonic::Status::unauthenticated(msg),
-            ApiError::Unavailable(_) => tonic::Status::unavailable(msg),
+            ApiError::Unavailable(_) | ApiError::StoreUnavailable(_) => {
+                tonic::Status::unavailable(msg)
+            }
             ApiError::Internal(_) => tonic::Status::internal(msg),
         }
     }

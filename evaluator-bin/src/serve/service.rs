@@ -188,6 +188,8 @@ impl Service {
     ) -> Service {
         let core = Arc::new(Core::new(store, providers, secrets, allow_hosts));
         let scheduler = super::scheduler::spawn(core.clone());
+        let watched = core.watched.clone();
+        tokio::spawn(async move { watched.probe_while_unhealthy().await });
         Service { core, scheduler }
     }
 

@@ -7,6 +7,7 @@
 //! ([`Store::save_pass`] answers [`Saved::Fenced`] otherwise), so a replica that lost a run
 //! can never write to it again.
 
+mod health;
 mod sqlite;
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 use analysis_core::{AnalysisRun, AnalysisRunStatus, AnalysisTemplate, BoxFuture, Measurement};
 use chrono::{DateTime, Utc};
 
+pub use health::{PROBE_EVERY, Watched};
 pub use sqlite::SqliteStore;
 
 /// Why the store could not do something.
@@ -44,6 +46,17 @@ pub enum StoreError {
     /// The store is shutting down.
     #[error("store: the writer has stopped")]
     Closed,
+}
+
+impl StoreError {
+    /// The database itself refused (a full disk, a lost connection, shutting down): the
+    /// request may succeed later, unlike a duplicate name or an undecodable row.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Backend { .. } | StoreError::Commit(_) | StoreError::Closed
+        )
+    }
 }
 
 /// A run as stored: its row id (stable across renames and re-creations) and the run itself.
@@ -191,6 +204,9 @@ pub trait Store: Send + Sync {
 
     /// Every template, by name.
     fn list_templates(&self) -> BoxFuture<'_, Result<Vec<AnalysisTemplate>, StoreError>>;
+
+    /// A small write that tells whether the store takes writes (after a full disk, say).
+    fn probe(&self) -> BoxFuture<'_, Result<(), StoreError>>;
 }
 
 pub(crate) fn status_json(

@@ -56,6 +56,11 @@ CREATE TABLE IF NOT EXISTS measurements (
     body    TEXT NOT NULL        -- the Measurement, JSON
 );
 CREATE INDEX IF NOT EXISTS measurements_run ON measurements (run_id, seq);
+-- Written by the health probe: a write that needs a page, as any real write does.
+CREATE TABLE IF NOT EXISTS probe (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    at_ms   INTEGER NOT NULL
+);
 ";
 
 /// A write to run inside the batch's transaction; it answers with its acknowledgement.
@@ -567,6 +572,18 @@ impl Store for SqliteStore {
 
     fn list_templates(&self) -> BoxFuture<'_, Result<Vec<AnalysisTemplate>, StoreError>> {
         Box::pin(SqliteStore::list_templates(self))
+    }
+
+    fn probe(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(self.write(|txn| {
+            txn.execute(
+                "INSERT INTO probe (id, at_ms) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET at_ms = ?1",
+                params![Utc::now().timestamp_millis()],
+            )
+            .map(|_| ())
+            .map_err(sql("probe"))
+        }))
     }
 }
 
