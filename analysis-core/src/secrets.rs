@@ -267,17 +267,107 @@ pub fn resolve_args(
 
 /// Replaces every occurrence of each secret value with `*****`, longest secrets first.
 pub fn mask(text: &str, secrets: &[String]) -> String {
-    let mut ordered: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
-    ordered.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut forms: Vec<String> = secrets.iter().flat_map(|s| secret_forms(s)).collect();
+    forms.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    forms.dedup();
     let mut out = text.to_string();
-    for s in ordered {
-        out = out.replace(s.as_str(), MASK);
+    for s in forms {
+        if out.contains(s.as_str()) {
+            out = out.replace(s.as_str(), MASK);
+        }
     }
     out
 }
 
+/// Every form a secret takes on its way out, so masking catches it in each: as written,
+/// trimmed (a mounted file's trailing newline is stripped by URL parsers), URL-encoded (path,
+/// query and form styles), JSON-escaped, and the host part of a secret used as an address (an
+/// allow-list error names the host alone). Forms shorter than four characters, other than the
+/// secret itself, are left out: they would mask ordinary text.
+pub fn secret_forms(secret: &str) -> Vec<String> {
+    let mut forms = Vec::new();
+    if secret.is_empty() {
+        return forms;
+    }
+    forms.push(secret.to_string());
+    let trimmed = secret.trim();
+    for form in [
+        trimmed.to_string(),
+        percent_encode(trimmed, false),
+        percent_encode(trimmed, true),
+        json_escape(trimmed),
+        host_part(trimmed).to_string(),
+    ] {
+        if form.chars().count() >= 4 && !forms.contains(&form) {
+            forms.push(form);
+        }
+    }
+    forms
+}
+
+/// `s` percent-encoded, keeping RFC 3986's unreserved characters; `form` writes spaces as `+`.
+fn percent_encode(s: &str, form: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(char::from(b));
+            }
+            b' ' if form => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// `s` as it appears inside a JSON string.
+fn json_escape(s: &str) -> String {
+    let quoted = serde_json::to_string(s).unwrap_or_default();
+    quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The host of `s` read as an address: without scheme, user info, port, path or query.
+fn host_part(s: &str) -> &str {
+    let rest = s.split_once("://").map_or(s, |(_, r)| r);
+    let rest = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    match rest.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => rest,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_form_of_a_secret_is_masked() {
+        let secrets = vec!["hunter2 SECRET/x?\n".to_string()];
+        for text in [
+            "token hunter2 SECRET/x?\n in a file",
+            "GET https://svc/?t=hunter2 SECRET/x? failed",
+            "GET https://svc/?t=hunter2%20SECRET%2Fx%3F failed",
+            "body t=hunter2+SECRET%2Fx%3F",
+            r#"{"t":"hunter2 SECRET/x?\n"}"#,
+        ] {
+            let masked = mask(text, &secrets);
+            assert!(!masked.contains("hunter2"), "{masked}");
+        }
+        let host = vec!["https://user:pw@evil.example.com:8443/path".to_string()];
+        assert_eq!(
+            mask("host \"evil.example.com\" is not allowed", &host),
+            "host \"*****\" is not allowed"
+        );
+        // Short fragments of a secret are not forms: ordinary text stays readable.
+        assert_eq!(
+            secret_forms("ab c"),
+            vec!["ab c".to_string(), "ab%20c".into(), "ab+c".into()]
+        );
+    }
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;

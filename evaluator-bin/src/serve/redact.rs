@@ -28,8 +28,12 @@ pub fn secret_values(run: &AnalysisRun, secrets: &dyn SecretSource) -> Vec<Strin
 /// Masks secrets in a JSON value in place.
 pub fn mask_value(value: &mut serde_json::Value, secrets: &[String]) {
     match value {
-        serde_json::Value::String(s) if secrets.iter().any(|x| s.contains(x.as_str())) => {
-            *s = mask(s, secrets);
+        serde_json::Value::String(s) => {
+            // Every form of a secret (trimmed, URL-encoded, JSON-escaped, host part).
+            let masked = mask(s, secrets);
+            if masked != *s {
+                *s = masked;
+            }
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(|v| mask_value(v, secrets)),
         serde_json::Value::Object(map) => {

@@ -25,7 +25,10 @@ use providers::driver::{LiveSource, WallClock};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::{AbortHandle, JoinSet};
 
+use analysis_core::secrets::mask;
+
 use super::core::Core;
+use super::redact::mask_value;
 use super::store::{EncodedStatus, Lease, PassRecord, Saved};
 
 /// How long to wait before retrying a pass whose commit failed.
@@ -383,6 +386,17 @@ pub fn spread(id: i64, run: &AnalysisRun) -> Duration {
     Duration::from_millis(((u128::from(h) * u128::from(slots)) >> 64) as u64)
 }
 
+/// `m` with every form of the run's secrets masked in its message, value and metadata.
+fn mask_measurement(m: &Measurement, secrets: &[String]) -> Measurement {
+    let mut m = m.clone();
+    m.message = mask(&m.message, secrets);
+    m.value = mask(&m.value, secrets);
+    for v in m.metadata.values_mut() {
+        *v = mask(v, secrets);
+    }
+    m
+}
+
 /// Deletes a completed run when its TTL expires: store first, then memory. A failed delete
 /// is logged and left to the next start, which expires it again.
 async fn expire_at(
@@ -470,11 +484,29 @@ impl Commit {
     /// publishes it. `false` when the run must stop: deleted, or shutting down unsaved.
     async fn save(&mut self, engine: &RunEngine, report: &PassReport) -> bool {
         let completed = engine.is_completed();
-        let measurements: Vec<(&str, &Measurement)> = report
-            .measurements
-            .iter()
-            .map(|r| (r.metric_name.as_str(), &r.measurement))
-            .collect();
+        // Resolved secret values are never written: a backend that echoes one, or a resolved
+        // query holding one, is stored masked in every form (see `secrets::secret_forms`).
+        let secrets = self.secrets(engine);
+        let masked: Vec<Measurement>;
+        let measurements: Vec<(&str, &Measurement)> = if secrets.is_empty() {
+            report
+                .measurements
+                .iter()
+                .map(|r| (r.metric_name.as_str(), &r.measurement))
+                .collect()
+        } else {
+            masked = report
+                .measurements
+                .iter()
+                .map(|r| mask_measurement(&r.measurement, &secrets))
+                .collect();
+            report
+                .measurements
+                .iter()
+                .zip(&masked)
+                .map(|(r, m)| (r.metric_name.as_str(), m))
+                .collect()
+        };
         let status = loop {
             match self.try_save(engine, &measurements, completed).await {
                 Ok(Some(status)) => break status,
@@ -501,7 +533,15 @@ impl Commit {
         measurements: &[(&str, &Measurement)],
         completed: bool,
     ) -> Result<Option<EncodedStatus>, String> {
-        let status = EncodedStatus::new(engine.run().status.as_ref()).map_err(|e| e.to_string())?;
+        let mut status =
+            EncodedStatus::new(engine.run().status.as_ref()).map_err(|e| e.to_string())?;
+        let secrets = self.secrets(engine);
+        if let (false, Some(json)) = (secrets.is_empty(), status.json.as_deref()) {
+            let mut value: serde_json::Value =
+                serde_json::from_str(json).map_err(|e| e.to_string())?;
+            mask_value(&mut value, &secrets);
+            status.json = Some(Arc::from(value.to_string()));
+        }
         let record = PassRecord {
             id: self.id,
             lease: self.lease,
@@ -519,6 +559,16 @@ impl Commit {
             }
             Err(e) => Err(e.to_string()),
         }
+    }
+
+    /// The run's resolved secret values, as its snapshot holds them.
+    fn secrets(&self, engine: &RunEngine) -> Arc<[String]> {
+        let name = engine.run().metadata.name.as_deref().unwrap_or("");
+        self.core
+            .registry
+            .get(name)
+            .filter(|s| s.id == self.id)
+            .map_or_else(|| Arc::from(Vec::new()), |s| s.secrets.clone())
     }
 
     /// Reports a committed pass: the run's snapshot, its measurements' series, its verdict.
