@@ -23,6 +23,9 @@ pub enum ApiError {
     Unavailable(&'static str),
     #[error("{0}")]
     Internal(String),
+    /// The run is stored but its row no longer decodes; only DELETE works on it.
+    #[error("{0}")]
+    Unreadable(String),
 }
 
 impl ApiError {
@@ -35,6 +38,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unreadable(_) => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
@@ -99,6 +103,7 @@ impl From<ApiError> for tonic::Status {
             ApiError::Unauthorized(_) => tonic::Status::unauthenticated(msg),
             ApiError::Unavailable(_) => tonic::Status::unavailable(msg),
             ApiError::Internal(_) => tonic::Status::internal(msg),
+            ApiError::Unreadable(_) => tonic::Status::data_loss(msg),
         }
     }
 }
