@@ -211,7 +211,8 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
     let (runs, bad) = core.store.load_runs().await?;
     for e in bad {
         tracing::error!(run = %e.name, error = %e, "a stored run could not be read; it is reported as unreadable until it is deleted");
-        core.registry.insert_unreadable(e.id, e.name, e.to_string());
+        let reason = e.to_string();
+        core.registry.insert_unreadable(e.id, e.name, reason);
     }
     for stored in runs {
         let snap = Snapshot::new(
