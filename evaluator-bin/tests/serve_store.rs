@@ -10,7 +10,9 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use serve_support::{Augur, TestResult, backend, client, message, send, wait_completed, web_template};
+use serve_support::{
+    Augur, TestResult, backend, client, message, send, wait_completed, web_template,
+};
 
 /// Runs `augur args...` to its end, killing it after a generous guard (a second `serve` that
 /// fails to refuse would otherwise serve forever).
@@ -70,7 +72,10 @@ async fn a_second_serve_on_the_same_data_dir_refuses_naming_the_holder() -> Test
     let first = Augur::start(&data, &[])?;
     let second = serve_on(&data)?;
     let stderr = String::from_utf8_lossy(&second.stderr);
-    assert!(!second.status.success(), "the second serve started: {stderr}");
+    assert!(
+        !second.status.success(),
+        "the second serve started: {stderr}"
+    );
     let expected = format!(
         "--data-dir {}: in use by another augur (pid {})",
         data.display(),
@@ -94,11 +99,19 @@ async fn backup_of_a_live_store_restores_every_run() -> TestResult {
     let dir = tempfile::tempdir()?;
     let data = dir.path().join("data");
     let live = Augur::start(&data, &[])?;
-    put_template(&live, &web_template("rate", &be.url, Some("100ms"), Some(2))).await?;
+    put_template(
+        &live,
+        &web_template("rate", &be.url, Some("100ms"), Some(2)),
+    )
+    .await?;
     let runs = live.url("/api/v1/analysisruns");
     for i in 0..3 {
-        let (s, _, text) =
-            send(client().post(&runs).json(&from_template(&format!("r{i}"), "a"))).await?;
+        let (s, _, text) = send(
+            client()
+                .post(&runs)
+                .json(&from_template(&format!("r{i}"), "a")),
+        )
+        .await?;
         assert_eq!(s, 201, "{text}");
         wait_completed(&live, &format!("r{i}")).await?;
     }
@@ -111,9 +124,16 @@ async fn backup_of_a_live_store_restores_every_run() -> TestResult {
         &dest.to_string_lossy(),
     ])?;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("3 runs and 1 templates copied"), "{stdout}");
-    assert_eq!(std::fs::metadata(&dest)?.permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&dest)?.permissions().mode() & 0o777,
+        0o600
+    );
     // The live service keeps going.
     let (s, _, _) = send(client().get(live.url("/readyz"))).await?;
     assert_eq!(s, 200);
@@ -141,12 +161,14 @@ async fn backup_of_a_live_store_restores_every_run() -> TestResult {
         .unwrap_or_default();
     assert_eq!(
         phases,
-        vec![("r0", "Successful"), ("r1", "Successful"), ("r2", "Successful")]
+        vec![
+            ("r0", "Successful"),
+            ("r1", "Successful"),
+            ("r2", "Successful")
+        ]
     );
-    let (_, history, _) = send(
-        client().get(restored.url("/api/v1/analysisruns/r2/measurements")),
-    )
-    .await?;
+    let (_, history, _) =
+        send(client().get(restored.url("/api/v1/analysisruns/r2/measurements"))).await?;
     assert_eq!(history["items"].as_array().map(Vec::len), Some(2));
 
     // A store that is not there is an error, not an empty copy.
@@ -167,7 +189,11 @@ async fn a_run_that_no_longer_decodes_is_reported_and_can_be_deleted() -> TestRe
     let dir = tempfile::tempdir()?;
     let data = dir.path().join("data");
     let augur = Augur::start(&data, &[])?;
-    put_template(&augur, &web_template("rate", &be.url, Some("100ms"), Some(2))).await?;
+    put_template(
+        &augur,
+        &web_template("rate", &be.url, Some("100ms"), Some(2)),
+    )
+    .await?;
     let runs = augur.url("/api/v1/analysisruns");
     for name in ["good", "bad"] {
         let (s, _, text) = send(client().post(&runs).json(&from_template(name, "a"))).await?;
@@ -195,12 +221,16 @@ async fn a_run_that_no_longer_decodes_is_reported_and_can_be_deleted() -> TestRe
     let c = client();
     let runs = augur.url("/api/v1/analysisruns");
     let bad = format!("{runs}/bad");
-    let unreadable = "AnalysisRun \"bad\" is stored but cannot be read (store: decode spec of run bad: ";
+    let unreadable =
+        "AnalysisRun \"bad\" is stored but cannot be read (store: decode spec of run bad: ";
     for path in ["", "/verdict", "/measurements"] {
         let (s, body, text) = send(c.get(format!("{bad}{path}"))).await?;
         assert_eq!(s, 422, "GET {path}: {text}");
         assert!(message(&body).starts_with(unreadable), "{text}");
-        assert!(message(&body).ends_with("; DELETE it to remove it"), "{text}");
+        assert!(
+            message(&body).ends_with("; DELETE it to remove it"),
+            "{text}"
+        );
     }
     let (s, list, text) = send(c.get(&runs)).await?;
     assert_eq!(s, 200, "{text}");
@@ -208,13 +238,22 @@ async fn a_run_that_no_longer_decodes_is_reported_and_can_be_deleted() -> TestRe
     assert_eq!(list["items"][0]["metadata"]["name"], "good");
     assert_eq!(list["unreadable"][0]["name"], "bad");
     let reason = list["unreadable"][0]["reason"].as_str().unwrap_or("");
-    assert!(reason.starts_with("store: decode spec of run bad: "), "{reason}");
+    assert!(
+        reason.starts_with("store: decode spec of run bad: "),
+        "{reason}"
+    );
     for query in ["", "?existing=ok"] {
-        let (s, body, text) =
-            send(c.post(format!("{runs}{query}")).json(&from_template("bad", "a"))).await?;
+        let (s, body, text) = send(
+            c.post(format!("{runs}{query}"))
+                .json(&from_template("bad", "a")),
+        )
+        .await?;
         assert_eq!(s, 409, "{text}");
         assert!(message(&body).starts_with(unreadable), "{text}");
-        assert!(message(&body).ends_with("; DELETE it to reuse the name"), "{text}");
+        assert!(
+            message(&body).ends_with("; DELETE it to reuse the name"),
+            "{text}"
+        );
     }
 
     let (s, _, text) = send(c.delete(&bad)).await?;
@@ -243,7 +282,11 @@ async fn existing_ok_returns_the_run_only_for_the_same_spec() -> TestResult {
     let be = backend(0.97).await?;
     let dir = tempfile::tempdir()?;
     let augur = Augur::start(dir.path(), &[])?;
-    put_template(&augur, &web_template("rate", &be.url, Some("100ms"), Some(1))).await?;
+    put_template(
+        &augur,
+        &web_template("rate", &be.url, Some("100ms"), Some(1)),
+    )
+    .await?;
     let runs = augur.url("/api/v1/analysisruns");
     let retry = format!("{runs}?existing=ok");
     let c = client();
@@ -252,7 +295,11 @@ async fn existing_ok_returns_the_run_only_for_the_same_spec() -> TestResult {
     wait_completed(&augur, "x").await?;
 
     let (s, body, text) = send(c.post(&retry).json(&from_template("x", "checkout"))).await?;
-    assert_eq!((s, body["status"]["phase"].as_str()), (200, Some("Successful")), "{text}");
+    assert_eq!(
+        (s, body["status"]["phase"].as_str()),
+        (200, Some("Successful")),
+        "{text}"
+    );
     let (s, body, text) = send(c.post(&retry).json(&from_template("x", "payments"))).await?;
     assert_eq!(
         (s, message(&body)),

@@ -21,9 +21,11 @@ pub fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
             })
         }
         (Value::Array(x), Value::Array(y)) => {
-            let common = x.iter().zip(y).enumerate().find_map(|(i, (u, v))| {
-                first_difference(u, v, &format!("{path}[{i}]"))
-            });
+            let common = x
+                .iter()
+                .zip(y)
+                .enumerate()
+                .find_map(|(i, (u, v))| first_difference(u, v, &format!("{path}[{i}]")));
             match common {
                 Some(d) => Some(d),
                 None if x.len() != y.len() => Some(format!("{path}[{}]", x.len().min(y.len()))),
@@ -55,7 +57,10 @@ mod tests {
             Some("spec.args[1]")
         );
         let d = json!({"metrics": [{"name": "m"}]});
-        assert_eq!(first_difference(&a, &d, "spec").as_deref(), Some("spec.args"));
+        assert_eq!(
+            first_difference(&a, &d, "spec").as_deref(),
+            Some("spec.args")
+        );
         assert_eq!(
             first_difference(&json!(1), &json!("1"), "spec.count").as_deref(),
             Some("spec.count")

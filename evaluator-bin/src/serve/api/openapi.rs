@@ -19,7 +19,9 @@ fn ok(desc: &str, schema: &str) -> Value {
 
 /// The answer about a run whose stored row no longer decodes (only DELETE works on it).
 fn unreadable() -> Value {
-    err("the run is stored but no longer decodes (written by another version, or damaged); the message says why; DELETE removes it")
+    err(
+        "the run is stored but no longer decodes (written by another version, or damaged); the message says why; DELETE removes it",
+    )
 }
 
 fn name_param(name: &str) -> Value {

@@ -103,7 +103,9 @@ fn copy_into(src: &Connection, partial: &Path) -> Result<Copied, StoreError> {
     }
     // A rollback journal instead of WAL: the copy is one file, nothing beside it.
     let check: String = dst
-        .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get::<_, String>(0))
+        .query_row("PRAGMA journal_mode = DELETE", [], |r| {
+            r.get::<_, String>(0)
+        })
         .and_then(|_| dst.query_row("PRAGMA quick_check", [], |r| r.get(0)))
         .map_err(fail("check copy", partial))?;
     if check != "ok" {

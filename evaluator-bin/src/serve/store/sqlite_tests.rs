@@ -288,7 +288,9 @@ async fn the_database_files_are_private() -> Result<(), Box<dyn std::error::Erro
     let store = SqliteStore::open(dir.path())?;
     store.insert_run(&run("a")).await?;
     for name in ["augur.db", "augur.db-wal", "augur.db-shm"] {
-        let mode = std::fs::metadata(dir.path().join(name))?.permissions().mode();
+        let mode = std::fs::metadata(dir.path().join(name))?
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600, "{name}");
     }
     let fresh = tempfile::tempdir()?;
