@@ -42,12 +42,25 @@ fn io(context: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Stor
 /// new copy. Needs no lock on the data directory: it reads as any reader does.
 pub fn backup(data_dir: &Path, dest: &Path) -> Result<Copied, StoreError> {
     let src_path = data_dir.join("augur.db");
+    if !src_path.is_file() {
+        return Err(StoreError::Backend {
+            context: "open store",
+            source: format!(
+                "{}: no store there (is --data-dir right?)",
+                src_path.display()
+            )
+            .into(),
+        });
+    }
     // Not SQLITE_OPEN_CREATE: a mistyped --data-dir must not back up an empty new store.
     let src = Connection::open_with_flags(
         &src_path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(fail("open store", &src_path))?;
+    .map_err(|e| StoreError::Backend {
+        context: "open store",
+        source: Box::new(e),
+    })?;
     src.busy_timeout(Duration::from_secs(5))
         .map_err(fail("open store", &src_path))?;
 
