@@ -36,6 +36,8 @@ enum Command {
     Backtest(cli::backtest::BacktestArgs),
     /// Run the evaluator service (HTTP + gRPC) on an embedded SQLite store.
     Serve(serve::ServeArgs),
+    /// Copy the service's store consistently, even while `augur serve` runs on it.
+    Backup(cli::backup::BackupArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,5 +50,6 @@ fn main() -> ExitCode {
         Command::Record(args) => cli::record::main(args),
         Command::Backtest(args) => cli::backtest::main(args),
         Command::Serve(args) => serve::main(args),
+        Command::Backup(args) => cli::backup::main(args),
     }
 }

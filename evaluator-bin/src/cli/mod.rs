@@ -2,6 +2,7 @@
 //! the result; shared plumbing lives in [`common`].
 
 pub mod backtest;
+pub mod backup;
 pub mod common;
 pub mod eval;
 pub mod lint;

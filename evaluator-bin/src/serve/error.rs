@@ -30,6 +30,9 @@ pub enum ApiError {
     StoreUnavailable(String),
     #[error("{0}")]
     Internal(String),
+    /// The run is stored but its row no longer decodes; only DELETE works on it.
+    #[error("{0}")]
+    Unreadable(String),
 }
 
 impl ApiError {
@@ -44,6 +47,7 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unreadable(_) => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
@@ -120,6 +124,7 @@ impl From<ApiError> for tonic::Status {
                 tonic::Status::unavailable(msg)
             }
             ApiError::Internal(_) => tonic::Status::internal(msg),
+            ApiError::Unreadable(_) => tonic::Status::data_loss(msg),
         }
     }
 }

@@ -9,6 +9,7 @@ mod allow;
 mod api;
 mod body;
 pub mod core;
+mod diff;
 pub mod error;
 pub mod evaluate;
 mod grpc;
@@ -34,6 +35,7 @@ use tokio::sync::watch;
 
 use self::registry::Snapshot;
 use self::service::Service;
+use self::store::lock::DirLock;
 use self::store::{SqliteStore, Store};
 
 #[derive(clap::Args, Debug)]
@@ -197,6 +199,9 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
             .map(read_token)
             .transpose()?,
     );
+    // Held until the process exits: a second process would drive every run a second time.
+    let _dir_lock = DirLock::acquire(&args.data_dir)
+        .map_err(|e| StartError::Msg(format!("--data-dir {}: {e}", args.data_dir.display())))?;
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.data_dir)?);
     let allow_hosts = (!args.allow_hosts.is_empty()).then(|| args.allow_hosts.clone());
     let providers = Providers::new(ProviderOptions {
@@ -224,7 +229,9 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
     let (claimed, _) = core.store.claim_runs().await?;
     let (runs, bad) = core.store.load_runs().await?;
     for e in bad {
-        tracing::error!(error = %e, "a stored run could not be read; it is left as is");
+        tracing::error!(run = %e.name, error = %e, "a stored run could not be read; it is reported as unreadable until it is deleted");
+        let reason = e.to_string();
+        core.registry.insert_unreadable(e.id, e.name, reason);
     }
     for stored in runs {
         let snap = Snapshot::new(

@@ -149,9 +149,21 @@ struct Entry {
     tx: watch::Sender<Arc<Snapshot>>,
 }
 
+/// A stored run whose row no longer decodes: its name stays taken and reported until it is
+/// deleted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unreadable {
+    /// The store's row id.
+    pub id: i64,
+    pub name: String,
+    /// Why it does not decode.
+    pub reason: String,
+}
+
 #[derive(Default)]
 pub struct Registry {
     runs: RwLock<HashMap<String, Entry>>,
+    unreadable: RwLock<BTreeMap<String, Unreadable>>,
 }
 
 impl Registry {
@@ -223,6 +235,46 @@ impl Registry {
             .collect();
         out.sort_by_key(|s| s.id);
         out
+    }
+
+    /// Records a stored run that could not be decoded.
+    pub fn insert_unreadable(&self, id: i64, name: String, reason: String) {
+        let entry = Unreadable {
+            id,
+            name: name.clone(),
+            reason,
+        };
+        self.unreadable
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(name, entry);
+    }
+
+    /// The unreadable run stored under `name`, if any.
+    pub fn unreadable(&self, name: &str) -> Option<Unreadable> {
+        self.unreadable
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(name)
+            .cloned()
+    }
+
+    /// Every unreadable run, by name.
+    pub fn list_unreadable(&self) -> Vec<Unreadable> {
+        self.unreadable
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// Forgets an unreadable run (once its row is deleted).
+    pub fn remove_unreadable(&self, name: &str) -> Option<Unreadable> {
+        self.unreadable
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(name)
     }
 
     pub fn count_by_phase(&self) -> BTreeMap<String, u64> {

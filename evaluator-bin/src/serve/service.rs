@@ -12,7 +12,7 @@ use analysis_core::{AnalysisRun, AnalysisTemplate, Argument, Phase};
 
 use super::core::Core;
 use super::error::ApiError;
-use super::registry::Snapshot;
+use super::registry::{Snapshot, Unreadable};
 use super::scheduler::SchedulerHandle;
 
 /// The service's operations over its store, providers and scheduler.
@@ -163,6 +163,29 @@ pub fn validate_run(run: &AnalysisRun, allow_hosts: Option<&[String]>) -> Result
     super::allow::check_hosts(allow_hosts, &run.spec.metrics, &run.spec.args)
 }
 
+/// What GET, POST and the list say about a run whose row no longer decodes.
+fn unreadable_message(bad: &Unreadable) -> String {
+    format!(
+        "AnalysisRun \"{}\" is stored but cannot be read ({})",
+        bad.name, bad.reason
+    )
+}
+
+/// Where a requested run's spec differs from the existing run's (`spec.args[0].value`), or
+/// `None` when it asks for the same run. `spec.terminate` is an operation on the run, not
+/// part of what was asked for, so it is left out.
+fn spec_difference(existing: &AnalysisRun, requested: &AnalysisRun) -> Option<String> {
+    let plain = |run: &AnalysisRun| {
+        let mut spec = run.spec.clone();
+        spec.terminate = false;
+        serde_json::to_value(spec).unwrap_or(serde_json::Value::Null)
+    };
+    if existing.spec == requested.spec {
+        return None;
+    }
+    super::diff::first_difference(&plain(existing), &plain(requested), "spec")
+}
+
 /// A preflight error as the API reports it: the field path under `spec`, then the reason.
 fn preflight_message(e: &PreflightError) -> String {
     match e {
@@ -249,13 +272,25 @@ impl Service {
         validate_run(&run, self.core.allow_hosts.as_deref())?;
 
         if let Some(existing) = self.core.registry.get(&name) {
-            return if existing_ok {
-                Ok((existing, false))
-            } else {
-                Err(ApiError::Conflict(format!(
+            if !existing_ok {
+                return Err(ApiError::Conflict(format!(
                     "an AnalysisRun named \"{name}\" already exists"
-                )))
+                )));
+            }
+            // A retry must not get the verdict of a run that measured something else.
+            return match spec_difference(&existing.spec, &run) {
+                None => Ok((existing, false)),
+                Some(path) => Err(ApiError::Conflict(format!(
+                    "an AnalysisRun named \"{name}\" already exists with a different spec: \
+                     {path} differs"
+                ))),
             };
+        }
+        if let Some(bad) = self.core.registry.unreadable(&name) {
+            return Err(ApiError::Conflict(format!(
+                "{}; DELETE it to reuse the name",
+                unreadable_message(&bad)
+            )));
         }
         let inserted = self.core.store.insert_run(&run).await?;
         let id = inserted.id;
@@ -283,7 +318,23 @@ impl Service {
         self.core
             .registry
             .get(name)
-            .ok_or_else(|| ApiError::run_not_found(name))
+            .ok_or_else(|| self.missing(name))
+    }
+
+    /// Why `name` is not a run to show: stored but unreadable (422), or unknown (404).
+    fn missing(&self, name: &str) -> ApiError {
+        match self.core.registry.unreadable(name) {
+            Some(bad) => ApiError::Unreadable(format!(
+                "{}; DELETE it to remove it",
+                unreadable_message(&bad)
+            )),
+            None => ApiError::run_not_found(name),
+        }
+    }
+
+    /// Stored runs that no longer decode, by name (listed beside the runs, never as runs).
+    pub fn unreadable_runs(&self) -> Vec<Unreadable> {
+        self.core.registry.list_unreadable()
     }
 
     pub fn list_runs(&self, phase: Option<&str>) -> Result<Vec<Arc<Snapshot>>, ApiError> {
@@ -313,6 +364,11 @@ impl Service {
     }
 
     pub async fn delete_run(&self, name: &str) -> Result<(), ApiError> {
+        if let Some(bad) = self.core.registry.unreadable(name) {
+            self.core.store.delete_run(bad.id).await?;
+            self.core.registry.remove_unreadable(name);
+            return Ok(());
+        }
         let snap = self.get_run(name)?;
         self.core.store.delete_run(snap.id).await?;
         self.scheduler.remove(snap.id);
@@ -340,7 +396,7 @@ impl Service {
             .core
             .registry
             .subscribe(name)
-            .ok_or_else(|| ApiError::run_not_found(name))?;
+            .ok_or_else(|| self.missing(name))?;
         let _ = tokio::time::timeout(timeout, rx.wait_for(|s| s.completed)).await;
         self.get_run(name)
     }

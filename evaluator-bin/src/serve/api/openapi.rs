@@ -17,6 +17,13 @@ fn ok(desc: &str, schema: &str) -> Value {
     json!({"description": desc, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
 }
 
+/// The answer about a run whose stored row no longer decodes (only DELETE works on it).
+fn unreadable() -> Value {
+    err(
+        "the run is stored but no longer decodes (written by another version, or damaged); the message says why; DELETE removes it",
+    )
+}
+
 fn name_param(name: &str) -> Value {
     json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}})
 }
@@ -68,6 +75,11 @@ pub fn document() -> Value {
                     "message": {"type": "string", "description": "What is wrong and where, e.g. `AnalysisRun: spec.metrics[0].count: invalid type: ...`"}}},
                 "AnalysisRun": {"type": "object", "description": "An Argo Rollouts AnalysisRun (argoproj.io/v1alpha1), with its Argo-shaped status."},
                 "AnalysisTemplate": {"type": "object", "description": "An Argo Rollouts AnalysisTemplate or ClusterAnalysisTemplate."},
+                "AnalysisRunList": {"type": "object", "required": ["items"], "properties": {
+                    "apiVersion": {"const": "argoproj.io/v1alpha1"}, "kind": {"const": "AnalysisRunList"},
+                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/AnalysisRun"}},
+                    "unreadable": {"type": "array", "description": "Present only when some stored runs no longer decode: each one's name and why. They are not in `items`; GET on such a name answers 422 and DELETE removes it.",
+                        "items": {"type": "object", "required": ["name", "reason"], "properties": {"name": {"type": "string"}, "reason": {"type": "string"}}}}}},
                 "Arg": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "value": {"type": "string"}}},
                 "CreateRun": {"oneOf": [
                     {"$ref": "#/components/schemas/AnalysisRun"},
@@ -109,32 +121,32 @@ pub fn document() -> Value {
         "paths": {
             "/api/v1/analysisruns": {
                 "post": {"summary": "Create a run from a manifest or a loaded template; it starts at once",
-                    "parameters": [{"name": "existing", "in": "query", "schema": {"const": "ok"}, "description": "return an existing run of that name (200) instead of 409"}, field_validation_param()],
+                    "parameters": [{"name": "existing", "in": "query", "schema": {"const": "ok"}, "description": "return an existing run of that name (200) instead of 409, if its spec is the same as the request's (a different spec is still a 409 naming the first differing field, e.g. `spec.args[0].value`)"}, field_validation_param()],
                     "requestBody": manifest_body("CreateRun"),
                     "responses": with(json!({"201": warned(ok("created", "AnalysisRun")), "200": warned(ok("existing run (existing=ok)", "AnalysisRun")),
-                        "400": err("bad manifest, unknown field (fieldValidation=Strict), unknown template, bad args, bad fieldValidation"), "409": err("a run of that name exists"), "503": err("shutting down")}))},
+                        "400": err("bad manifest, unknown field (fieldValidation=Strict), unknown template, bad args, bad fieldValidation"), "409": err("a run of that name exists (with existing=ok: with a different spec, or stored but unreadable)"), "503": err("shutting down")}))},
                 "get": {"summary": "List runs",
                     "parameters": [{"name": "phase", "in": "query", "schema": {"type": "string"}}],
-                    "responses": with(json!({"200": {"description": "AnalysisRunList"}, "400": err("unknown phase")}))}
+                    "responses": with(json!({"200": ok("the runs, oldest first, and any stored runs that no longer decode", "AnalysisRunList"), "400": err("unknown phase")}))}
             },
             "/api/v1/analysisruns/{name}": {
                 "parameters": [name_param("name")],
-                "get": {"summary": "A run with its status", "responses": with(json!({"200": ok("the run", "AnalysisRun"), "404": err("no such run")}))},
-                "delete": {"summary": "Delete a run and its measurement history", "responses": with(json!({"204": {"description": "deleted"}, "404": err("no such run")}))}
+                "get": {"summary": "A run with its status", "responses": with(json!({"200": ok("the run", "AnalysisRun"), "404": err("no such run"), "422": unreadable()}))},
+                "delete": {"summary": "Delete a run and its measurement history (also a run that no longer decodes)", "responses": with(json!({"204": {"description": "deleted"}, "404": err("no such run")}))}
             },
             "/api/v1/analysisruns/{name}/terminate": {
                 "parameters": [name_param("name")],
                 "post": {"summary": "Set spec.terminate; answers once the terminating pass is committed",
-                    "responses": with(json!({"200": ok("the completed run", "AnalysisRun"), "404": err("no such run")}))}
+                    "responses": with(json!({"200": ok("the completed run", "AnalysisRun"), "404": err("no such run"), "422": unreadable()}))}
             },
             "/api/v1/analysisruns/{name}/verdict": {
                 "parameters": [name_param("name"), {"name": "wait", "in": "query", "schema": {"type": "string"}, "description": "Go duration (max 2m) to wait for completion"}],
                 "get": {"summary": "For Argo's web provider: jsonPath {$.phase}, successCondition result == \"Successful\"",
-                    "responses": with(json!({"200": ok("the verdict", "RunVerdict"), "404": err("no such run")}))}
+                    "responses": with(json!({"200": ok("the verdict", "RunVerdict"), "404": err("no such run"), "422": unreadable()}))}
             },
             "/api/v1/analysisruns/{name}/measurements": {
                 "parameters": [name_param("name")],
-                "get": {"summary": "Every measurement recorded, oldest first", "responses": with(json!({"200": {"description": "{items: [Measurement + metricName]}"}, "404": err("no such run")}))}
+                "get": {"summary": "Every measurement recorded, oldest first", "responses": with(json!({"200": {"description": "{items: [Measurement + metricName]}"}, "404": err("no such run"), "422": unreadable()}))}
             },
             "/api/v1/evaluate": {
                 "post": {"summary": "One measurement of every metric, now; nothing is stored",

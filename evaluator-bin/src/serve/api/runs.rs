@@ -19,7 +19,8 @@ const MAX_WAIT: Duration = Duration::from_secs(120);
 
 #[derive(Deserialize)]
 pub struct CreateQuery {
-    /// `existing=ok`: return the existing run of that name instead of a 409.
+    /// `existing=ok`: return the existing run of that name instead of a 409, when it has
+    /// the same spec.
     existing: Option<String>,
 }
 
@@ -55,11 +56,21 @@ pub async fn list(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let runs = svc.list_runs(q.phase.as_deref().filter(|p| !p.is_empty()))?;
     let items: Vec<serde_json::Value> = runs.iter().map(|s| s.masked()).collect();
-    Ok(Json(json!({
+    let mut list = json!({
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "AnalysisRunList",
         "items": items,
-    })))
+    });
+    // Stored runs that no longer decode are reported beside the items, which stay runs.
+    let unreadable: Vec<serde_json::Value> = svc
+        .unreadable_runs()
+        .into_iter()
+        .map(|u| json!({"name": u.name, "reason": u.reason}))
+        .collect();
+    if !unreadable.is_empty() {
+        list["unreadable"] = unreadable.into();
+    }
+    Ok(Json(list))
 }
 
 pub async fn get(

@@ -7,7 +7,9 @@
 //! ([`Store::save_pass`] answers [`Saved::Fenced`] otherwise), so a replica that lost a run
 //! can never write to it again.
 
+mod backup;
 mod health;
+pub mod lock;
 mod sqlite;
 
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use std::sync::Arc;
 use analysis_core::{AnalysisRun, AnalysisRunStatus, AnalysisTemplate, BoxFuture, Measurement};
 use chrono::{DateTime, Utc};
 
+pub use backup::{Copied, backup};
 pub use health::{PROBE_EVERY, Watched};
 pub use sqlite::SqliteStore;
 
@@ -145,8 +148,26 @@ pub struct PassRecord<'a> {
     pub measurements: Vec<(&'a str, &'a Measurement)>,
 }
 
+/// A stored run whose row no longer decodes (written by another version, or damaged). It
+/// keeps its name, so the service can report it and delete it instead of hiding it.
+#[derive(Debug)]
+pub struct UnreadableRun {
+    /// The run's row id.
+    pub id: i64,
+    /// The name it was stored under.
+    pub name: String,
+    /// Why it does not decode.
+    pub error: StoreError,
+}
+
+impl std::fmt::Display for UnreadableRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
 /// Rows read, and the rows that no longer decode (reported, not fatal).
-pub type Loaded<T> = Result<(Vec<T>, Vec<StoreError>), StoreError>;
+pub type Loaded<T> = Result<(Vec<T>, Vec<UnreadableRun>), StoreError>;
 
 /// Where runs, their measurement history and templates are kept. Every write is durable when
 /// its future resolves.

@@ -4,18 +4,27 @@
 //! transaction (group commit) and acknowledges each write only after that transaction is
 //! committed, so a caller that awaits a write may report it: it survives `kill -9`. Each write
 //! runs in its own savepoint, so one failing write (a duplicate name) never sinks its batch.
+//!
+//! The WAL stays small, so `augur.db` alone is never far behind: SQLite checkpoints every
+//! ~4 MiB of WAL, the writer adds a passive checkpoint every [`CHECKPOINT_EVERY`] while writes
+//! keep coming, and once its queue has been empty for [`IDLE_AFTER`] it checkpoints
+//! everything and truncates the WAL to nothing. The files are created mode 0600: runs hold
+//! arguments and provider answers.
 
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use analysis_core::{AnalysisRun, AnalysisTemplate, BoxFuture, Measurement};
 use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::{
     ClaimedRun, EncodedStatus, Inserted, Lease, Loaded, PassRecord, Saved, Store, StoreError,
-    StoredRun, phase_of, status_json,
+    StoredRun, UnreadableRun, phase_of, status_json,
 };
 
 fn sql(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
@@ -68,10 +77,18 @@ type Job = Box<dyn FnOnce(&Transaction<'_>) -> Ack + Send>;
 /// Tells the writer's caller whether the batch holding its write was committed.
 type Ack = Box<dyn FnOnce(Result<(), String>) + Send>;
 
+/// While writes keep coming, a passive checkpoint at least this often: `augur.db` then lags
+/// the WAL by seconds, not by whatever fits under the autocheckpoint threshold.
+pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
+/// After this long with nothing to write, the WAL is checkpointed whole and truncated.
+pub const IDLE_AFTER: Duration = Duration::from_millis(500);
+/// How long a write waits for a lock held by another connection (a reader, `augur backup`).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The SQLite store; cheap to clone.
 #[derive(Clone)]
 pub struct SqliteStore {
-    writer: mpsc::UnboundedSender<Job>,
+    writer: Sender<Job>,
     reader: Arc<Mutex<Connection>>,
 }
 
@@ -79,47 +96,152 @@ fn open_conn(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path).map_err(sql("open database"))?;
     // NORMAL keeps every commit across a process crash (kill -9); FULL would add an fsync per
     // batch for power loss at a large cost in throughput.
-    // Memory-mapped reads and a 64 MiB WAL between checkpoints keep 10,000 status rewrites a
-    // second from turning into preads and fsyncs; the page cache stays at its default size,
-    // as every savepoint walks it (see benches/service_load.md).
+    // Memory-mapped reads keep status rewrites from turning into preads; the page cache stays
+    // at its default size, as every savepoint walks it (see benches/service_load.md). The
+    // autocheckpoint stays at SQLite's default (1000 pages), and a WAL that grew in a burst
+    // is cut back to 4 MiB when it restarts.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
-         PRAGMA busy_timeout = 5000; PRAGMA mmap_size = 1073741824;
-         PRAGMA wal_autocheckpoint = 16384;",
+         PRAGMA mmap_size = 1073741824; PRAGMA journal_size_limit = 4194304;",
     )
     .map_err(sql("set pragmas"))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(sql("set busy timeout"))?;
     Ok(conn)
+}
+
+/// Creates the database file mode 0600 before SQLite opens it; SQLite gives the `-wal` and
+/// `-shm` files it creates the database file's mode. Files left by an older version, created
+/// under the umask, are narrowed to 0600 too.
+fn create_private_files(db: &Path) -> Result<(), StoreError> {
+    let io = |source: std::io::Error| StoreError::Backend {
+        context: "create database file",
+        source: format!("{}: {source}", db.display()).into(),
+    };
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(db)
+        .map_err(io)?;
+    restrict_permissions(db)
+}
+
+/// Sets `augur.db`, `augur.db-wal` and `augur.db-shm` (those that exist) to mode 0600.
+fn restrict_permissions(db: &Path) -> Result<(), StoreError> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let path = Path::new(&name);
+        match std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(StoreError::Backend {
+                    context: "restrict file permissions",
+                    source: format!("{}: {e}", path.display()).into(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How thoroughly [`checkpoint`] copies the WAL into the database.
+#[derive(Clone, Copy, Debug)]
+enum Checkpoint {
+    /// As much as no reader prevents; never waits.
+    Passive,
+    /// Everything, then the WAL is truncated to zero bytes; gives up at once if a reader
+    /// holds an old snapshot (the writer tries again at the next idle moment).
+    Truncate,
+}
+
+/// Runs a checkpoint on the writer's connection; `true` when it copied the whole WAL.
+fn checkpoint(conn: &Connection, mode: Checkpoint) -> bool {
+    let statement = match mode {
+        Checkpoint::Passive => "PRAGMA wal_checkpoint(PASSIVE)",
+        Checkpoint::Truncate => "PRAGMA wal_checkpoint(TRUNCATE)",
+    };
+    // TRUNCATE would wait for readers through the busy handler; the writer must not stall.
+    let no_wait = matches!(mode, Checkpoint::Truncate);
+    if no_wait {
+        let _ = conn.busy_timeout(Duration::ZERO);
+    }
+    let busy = conn.query_row(statement, [], |r| r.get::<_, i64>(0));
+    if no_wait {
+        let _ = conn.busy_timeout(BUSY_TIMEOUT);
+    }
+    match busy {
+        Ok(busy) => busy == 0,
+        Err(e) => {
+            tracing::debug!(error = %e, ?mode, "checkpoint did not run");
+            false
+        }
+    }
+}
+
+/// The writer thread: group commits, then keeps the WAL small (see the module docs).
+fn write_loop(mut conn: Connection, jobs: Receiver<Job>) {
+    // Whether the WAL may hold frames that are not truncated away yet.
+    let mut wal_dirty = true;
+    let mut last_checkpoint = Instant::now();
+    loop {
+        let first = if wal_dirty {
+            match jobs.recv_timeout(IDLE_AFTER) {
+                Ok(job) => job,
+                Err(RecvTimeoutError::Timeout) => {
+                    wal_dirty = !checkpoint(&conn, Checkpoint::Truncate);
+                    last_checkpoint = Instant::now();
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        } else {
+            match jobs.recv() {
+                Ok(job) => job,
+                Err(_) => break,
+            }
+        };
+        let mut batch = vec![first];
+        while batch.len() < 512 {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_batch(&mut conn, batch);
+        wal_dirty = true;
+        if last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
+            checkpoint(&conn, Checkpoint::Passive);
+            last_checkpoint = Instant::now();
+        }
+    }
+    // Every handle is gone: leave augur.db whole for whoever copies it next.
+    checkpoint(&conn, Checkpoint::Truncate);
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) `<dir>/augur.db` and starts the writer thread.
     pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Backend {
+        super::lock::create_private_dir(dir).map_err(|e| StoreError::Backend {
             context: "create data dir",
             source: format!("{}: {e}", dir.display()).into(),
         })?;
         let path = dir.join("augur.db");
-        let mut write_conn = open_conn(&path)?;
+        create_private_files(&path)?;
+        let write_conn = open_conn(&path)?;
         write_conn
             .execute_batch(SCHEMA)
             .map_err(sql("create schema"))?;
         migrate(&write_conn)?;
         let reader = open_conn(&path)?;
-        let (writer, mut jobs) = mpsc::unbounded_channel::<Job>();
+        restrict_permissions(&path)?;
+        let (writer, jobs) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("augur-store".into())
-            .spawn(move || {
-                while let Some(first) = jobs.blocking_recv() {
-                    let mut batch = vec![first];
-                    while batch.len() < 512 {
-                        match jobs.try_recv() {
-                            Ok(job) => batch.push(job),
-                            Err(_) => break,
-                        }
-                    }
-                    commit_batch(&mut write_conn, batch);
-                }
-            })
+            .spawn(move || write_loop(write_conn, jobs))
             .map_err(|e| StoreError::Backend {
                 context: "start writer thread",
                 source: Box::new(e),
@@ -287,7 +409,7 @@ impl SqliteStore {
     /// Claims every incomplete run: this process holds the data directory alone, so no other
     /// claim can be live. Each claim raises the run's lease epoch, fencing off any writer left
     /// from before.
-    pub async fn claim_runs(&self) -> Result<(Vec<ClaimedRun>, Vec<StoreError>), StoreError> {
+    pub async fn claim_runs(&self) -> Loaded<ClaimedRun> {
         let epochs: Vec<(i64, i64)> = self
             .write(|txn| {
                 let mut stmt = txn
@@ -317,7 +439,7 @@ impl SqliteStore {
     }
 
     /// Every run, in creation order. Rows that no longer decode are reported, not fatal.
-    pub async fn load_runs(&self) -> Result<(Vec<StoredRun>, Vec<StoreError>), StoreError> {
+    pub async fn load_runs(&self) -> Loaded<StoredRun> {
         self.read(|conn| {
             let mut stmt = conn
                 .prepare("SELECT id, name, spec, status, completed FROM runs ORDER BY id")
@@ -338,7 +460,7 @@ impl SqliteStore {
                 let (id, name, spec, status, completed) = row.map_err(sql("read run row"))?;
                 match decode_run(&name, &spec, status.as_deref()) {
                     Ok(run) => runs.push(StoredRun { id, run, completed }),
-                    Err(e) => bad.push(e),
+                    Err(error) => bad.push(UnreadableRun { id, name, error }),
                 }
             }
             Ok((runs, bad))

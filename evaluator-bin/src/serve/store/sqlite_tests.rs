@@ -220,3 +220,117 @@ async fn a_store_from_before_leases_is_migrated() -> Result<(), StoreError> {
     assert_eq!(claimed.first().map(|c| c.lease.epoch), Some(1));
     Ok(())
 }
+
+fn file_len(path: &std::path::Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+#[tokio::test]
+async fn when_idle_the_wal_is_emptied_and_the_db_file_alone_holds_every_run()
+-> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let store = SqliteStore::open(dir.path())?;
+    let wal = dir.path().join("augur.db-wal");
+    // Enough passes that the old 64 MiB threshold would never have checkpointed them.
+    let m1 = measurement("1");
+    let mut status = AnalysisRunStatus {
+        phase: Some(Phase::Successful),
+        ..AnalysisRunStatus::default()
+    };
+    status.metric_results.push(MetricResult::new("m"));
+    let mut largest_wal = 0;
+    for i in 0..300 {
+        let Inserted { id, lease } = store.insert_run(&run(&format!("r{i}"))).await?;
+        store
+            .save_pass(PassRecord {
+                id,
+                lease,
+                status: EncodedStatus::new(Some(&status))?,
+                completed: true,
+                next_due: None,
+                measurements: vec![("m", &m1), ("m", &m1)],
+            })
+            .await?;
+        largest_wal = largest_wal.max(file_len(&wal));
+    }
+    assert!(largest_wal > 0, "the writes went through the WAL");
+    // An idle moment: the writer checkpoints everything and truncates the WAL (guarded
+    // poll; nothing here is timed).
+    let mut waited = 0;
+    while file_len(&wal) > 0 && waited < 200 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    assert_eq!(file_len(&wal), 0, "the WAL was not truncated when idle");
+
+    // A copy of augur.db alone, as a naive backup would take it, holds every committed run.
+    let copy = tempfile::tempdir()?;
+    std::fs::copy(dir.path().join("augur.db"), copy.path().join("augur.db"))?;
+    let conn = Connection::open(copy.path().join("augur.db"))?;
+    let (runs, measurements): (i64, i64) = conn.query_row(
+        "SELECT (SELECT count(*) FROM runs WHERE completed = 1),
+                (SELECT count(*) FROM measurements)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    assert_eq!((runs, measurements), (300, 600));
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_database_files_are_private() -> Result<(), Box<dyn std::error::Error>> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir()?;
+    // A store left by an older version, created under a permissive umask.
+    let db = dir.path().join("augur.db");
+    std::fs::write(&db, b"")?;
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644))?;
+    let store = SqliteStore::open(dir.path())?;
+    store.insert_run(&run("a")).await?;
+    for name in ["augur.db", "augur.db-wal", "augur.db-shm"] {
+        let mode = std::fs::metadata(dir.path().join(name))?
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}");
+    }
+    let fresh = tempfile::tempdir()?;
+    let data = fresh.path().join("data");
+    let store = SqliteStore::open(&data)?;
+    store.insert_run(&run("a")).await?;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.permissions().mode() & 0o777);
+    assert_eq!(mode(&data)?, 0o700);
+    for name in ["augur.db", "augur.db-wal", "augur.db-shm"] {
+        assert_eq!(mode(&data.join(name))?, 0o600, "{name}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn backup_copies_a_store_in_use() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let store = SqliteStore::open(dir.path())?;
+    for i in 0..5 {
+        store.insert_run(&run(&format!("r{i}"))).await?;
+    }
+    let dest = dir.path().join("copy.db");
+    // Writes keep coming while the copy is taken; the copy holds one consistent snapshot.
+    let writes = async {
+        for i in 5..50 {
+            store.insert_run(&run(&format!("r{i}"))).await?;
+        }
+        Ok::<_, StoreError>(())
+    };
+    let dest2 = dest.clone();
+    let data = dir.path().to_path_buf();
+    let copy = tokio::task::spawn_blocking(move || crate::serve::store::backup(&data, &dest2));
+    let (written, copied) = tokio::join!(writes, copy);
+    written?;
+    let copied = copied??;
+    assert!((5..=50).contains(&copied.runs), "{copied:?}");
+    let conn = Connection::open(&dest)?;
+    let n: i64 = conn.query_row("SELECT count(*) FROM runs", [], |r| r.get(0))?;
+    assert_eq!(u64::try_from(n)?, copied.runs);
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+    assert_eq!(mode, "delete");
+    Ok(())
+}
