@@ -2,6 +2,9 @@
 //! (20% errors from 2024-01-01T00:40Z to 00:50Z, fixtures/prometheus/backtest-incident.om):
 //! the template must catch it at the right minute, and pass a quiet window.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use analysis_core::model::{Argument, Phase, time};
 use analysis_core::secrets::NoSecrets;
 use augur_tests::prometheus::{self, Prometheus};

@@ -2,6 +2,9 @@
 //! Prometheus, with short intervals, through the real binary. Healthy releases are
 //! Successful; colorapi 3.0 and a degraded apdex are Failed, with Argo's messages.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::process::Output;
 use std::time::Duration;
 

@@ -1,6 +1,9 @@
 //! The prometheus provider against a real Prometheus serving backfilled history
 //! (fixtures/prometheus/history.om), plus a stand-in for what a real one cannot be made to do.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::sync::{Arc, Mutex};

@@ -2,6 +2,9 @@
 //! a real Prometheus (backfilled history or live scraping), and loopback stand-ins for the
 //! systems Augur measures.
 
+// Test and bench support: a broken fixture or server should stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 pub mod prometheus;
 pub mod scenarios;
 pub mod servers;
