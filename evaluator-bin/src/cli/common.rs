@@ -42,8 +42,10 @@ pub fn secret_source(dir: Option<&Path>) -> Box<dyn SecretSource> {
 /// `--output text|json`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Output {
+    /// Human-readable lines (a live table on a terminal).
     #[default]
     Text,
+    /// Machine-readable JSON with Argo's field names.
     Json,
 }
 
