@@ -1,4 +1,4 @@
-//! Replay: a recording put through the same [`RunEngine`](analysis_core::engine::RunEngine)
+//! Replay: a recording put through the same [`RunEngine`]
 //! a live run uses, on a virtual clock that jumps to each pass, so a template can be tried
 //! on yesterday's data in milliseconds. Same inputs, byte-identical report: nothing here
 //! reads the wall clock.
