@@ -34,7 +34,7 @@ pub struct Core {
 }
 
 impl Core {
-    /// A service that accepts work but is not ready until the scheduler has loaded the store.
+    /// Accepting work, not yet ready: whoever starts the service sets `ready` (`/readyz`).
     pub fn new(
         store: Arc<dyn Store>,
         providers: Providers,

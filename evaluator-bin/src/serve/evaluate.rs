@@ -32,7 +32,7 @@ pub struct MetricVerdict {
     pub phase: String,
     /// Its last measurement's value (masked).
     pub value: String,
-    /// Its message, e.g. why it errored (masked).
+    /// Its last measurement's message, else the metric's (masked).
     pub message: String,
     /// The conditions' sub-expression values for the last measurement.
     pub explanation: Vec<ExplainStep>,

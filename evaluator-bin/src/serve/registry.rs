@@ -21,7 +21,7 @@ use super::redact;
 pub struct Snapshot {
     /// The store's row id; a re-created run of the same name has another.
     pub id: i64,
-    /// The run's name, unique among live runs.
+    /// The run's name, unique among the service's runs.
     pub name: String,
     /// `None` until the run has a status.
     pub phase: Option<Phase>,
@@ -154,7 +154,7 @@ struct Entry {
     tx: watch::Sender<Arc<Snapshot>>,
 }
 
-/// Every live run's latest committed snapshot, with a watch channel per run for streams and
+/// Every run's latest committed snapshot, with a watch channel per run for streams and
 /// waiters. Readers never touch the store.
 #[derive(Default)]
 pub struct Registry {
