@@ -2,6 +2,9 @@
 //! common Prometheus condition, the SkyWalking apdex closure over 60 points, and compiling a
 //! typical condition.
 
+// A benchmark on a broken setup should stop loudly, like a test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::hint::black_box;
 
 use analysis_core::Value;

@@ -1,6 +1,9 @@
 //! Shared code for the benchmarks: timing in this thread's CPU time, because the bench machine
 //! is shared and wall-clock time would mostly measure the neighbours' load.
 
+// Test and bench support: a broken fixture or server should stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

@@ -4,6 +4,9 @@
 //! conditions as the engine does (compiled once, cached per result type). Timed in this
 //! thread's CPU time (the machine is shared).
 
+// A benchmark on a broken setup should stop loudly, like a test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::hint::black_box;
 use std::path::PathBuf;
 

@@ -4,6 +4,9 @@
 //! and replays it to exhaustion, as `augur replay` does. Timed in
 //! this thread's CPU time (the machine is shared).
 
+// A benchmark on a broken setup should stop loudly, like a test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use analysis_core::model::AnalysisRun;
 use analysis_core::secrets::NoSecrets;
 use augur_benches::{load_average, time_cpu};

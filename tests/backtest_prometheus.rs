@@ -3,7 +3,8 @@
 //! the template must catch it at the right minute, and pass a quiet window. Gated on a real
 //! Prometheus (`augur_tests::gated`): without one these tests show as ignored.
 
-use std::process::ExitCode;
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use analysis_core::model::{Argument, Phase, time};
 use analysis_core::secrets::NoSecrets;
@@ -11,6 +12,7 @@ use augur_tests::prometheus::{self, Prometheus};
 use augur_tests::{block_on, gated, scenarios, workspace_root};
 use providers::backtest::{self, BacktestOptions};
 use providers::{ProviderOptions, Providers};
+use std::process::ExitCode;
 
 fn main() -> ExitCode {
     gated::run(gated::requiring(

@@ -12,6 +12,9 @@
 //! is its first word (`## 4. The run...` is 4, `### 4.5 When...` is 4.5). Files are found by
 //! walking the workspace, skipping hidden directories and any `target/`.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

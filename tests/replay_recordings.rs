@@ -1,6 +1,9 @@
 //! Replay edge cases: bad recordings give errors that name the line (never a panic),
 //! exhaustion reports the run as it stands, time mode picks lines by their `at`.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use analysis_core::model::{AnalysisRun, Phase};
 use analysis_core::secrets::NoSecrets;
 use augur_tests::scenarios;

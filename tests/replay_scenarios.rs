@@ -1,6 +1,9 @@
 //! Golden tests: every scenario under fixtures/scenarios replays to its expected verdict, in
 //! sequence and time mode, byte-identically across runs.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use analysis_core::secrets::NoSecrets;
 use augur_tests::scenarios::{self, Scenario};
 use providers::recorded::Recording;

@@ -14,6 +14,7 @@ use crate::value::Value;
 /// The outcome of evaluating a metric's conditions against one result.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Evaluation {
+    /// Successful, Failed, Inconclusive, or Error when a condition could not be evaluated.
     pub phase: Phase,
     /// Empty unless the phase is Error (`could not evaluate successCondition ...`).
     pub message: String,
@@ -91,6 +92,8 @@ pub struct Conditions {
 }
 
 impl Conditions {
+    /// Compiles nothing yet: each condition is compiled on first use, per result type. Empty
+    /// strings count as absent, as in Argo.
     pub fn new(success: Option<&str>, failure: Option<&str>) -> Conditions {
         Conditions {
             success: success.filter(|s| !s.is_empty()).map(Condition::new),
@@ -98,6 +101,7 @@ impl Conditions {
         }
     }
 
+    /// The phase Argo's assessment gives this result (and `now()` reads `now`).
     pub fn evaluate(&mut self, result: &Value, now: DateTime<Utc>) -> Evaluation {
         self.run(result, now, None)
     }

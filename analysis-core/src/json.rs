@@ -22,8 +22,11 @@ pub enum Typing {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{line}:{column}: {message}")]
 pub struct JsonError {
+    /// 1-based line of the error.
     pub line: usize,
+    /// 1-based column of the error, in characters.
     pub column: usize,
+    /// What was wrong at that spot.
     pub message: String,
 }
 

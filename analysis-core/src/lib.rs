@@ -75,6 +75,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+// Every public item says what it promises; the library crates are the API users hold.
+#![deny(missing_docs)]
+
 pub mod args;
 pub mod assess;
 pub mod drive;

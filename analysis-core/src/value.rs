@@ -20,10 +20,13 @@ pub enum Value {
     /// Go `nil`: no data, JSON `null`.
     #[default]
     Nil,
+    /// Go `bool`.
     Bool(bool),
     /// An integer (expression literals, `len`, `asInt`); JSON numbers are always `Float`.
     Int(i64),
+    /// Go `float64`; every JSON number decodes to this.
     Float(f64),
+    /// Go `string`.
     String(Arc<str>),
     /// A typed float vector: Prometheus vectors and matrices (`[]float64` in Argo).
     Floats(Arc<[f64]>),
@@ -38,18 +41,22 @@ pub enum Value {
 }
 
 impl Value {
+    /// A string value.
     pub fn string(s: impl Into<Arc<str>>) -> Value {
         Value::String(s.into())
     }
 
+    /// A typed `[]float64`, as Argo's Prometheus provider produces.
     pub fn floats(v: impl Into<Arc<[f64]>>) -> Value {
         Value::Floats(v.into())
     }
 
+    /// An untyped `[]interface{}`.
     pub fn list(v: impl Into<Arc<[Value]>>) -> Value {
         Value::List(v.into())
     }
 
+    /// An untyped `map[string]interface{}`.
     pub fn map(m: Map) -> Value {
         Value::Map(Arc::new(m))
     }

@@ -2,6 +2,9 @@
 //! this repository) all load. The copy's directory comes from `AUGUR_ARGO_TEMPLATES`, which
 //! `.ci/run` sets when it finds one beside the clone; unset, the test shows as ignored.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "../../tests/support/gated.rs"]
 #[allow(dead_code)]
 mod gated;

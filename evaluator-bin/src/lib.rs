@@ -5,6 +5,9 @@
 //! the command line and calls into these modules, so a program that gates its own deploys
 //! can embed the same service, scheduler and store.
 
+// Every public item says what it promises; the library crates are the API users hold.
+#![deny(missing_docs)]
+
 pub mod cli;
 pub mod plot;
 pub mod serve;

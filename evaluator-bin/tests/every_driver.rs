@@ -3,6 +3,9 @@
 //! a virtual clock) and the service (its scheduler and store) — against the same loopback
 //! Prometheus answers: each reaches the same status, measurement for measurement.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -1,6 +1,9 @@
 //! `augur lint` through the real binary: a misspelled field is an error at its key, with a
 //! suggestion when one is close, and the exit code says so.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::process::{Command, Output};
 
 fn lint(files: &[(&str, &str)]) -> Output {

@@ -1,6 +1,9 @@
 //! `augur replay` / `augur backtest` through the real binary: flags, output shapes, exit codes,
 //! determinism, plots.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

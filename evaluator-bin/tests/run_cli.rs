@@ -3,6 +3,9 @@
 //! real Prometheus, is in `run_prometheus.rs`). Healthy releases are Successful; colorapi 3.0
 //! and a degraded apdex are Failed, with Argo's messages.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod run_support;
 
 use augur_tests::servers;

@@ -2,6 +2,9 @@
 //! Prometheus scraping a loopback app, through the real binary. Gated on a real Prometheus
 //! (`augur_tests::gated`): without one the test shows as ignored.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod run_support;
 
 use std::process::{ExitCode, Output};

@@ -2,6 +2,9 @@
 //! limits, templates, masking, and durability across a clean restart. These need no real
 //! engine or providers.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod serve_support;
 
 use serde_json::{Value, json};

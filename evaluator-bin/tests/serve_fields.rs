@@ -2,6 +2,9 @@
 //! Kubernetes' `?fieldValidation=Strict|Warn|Ignore` on every route that takes a manifest;
 //! strict over gRPC.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod serve_support;
 
 use serde_json::{Value, json};

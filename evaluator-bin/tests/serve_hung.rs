@@ -3,6 +3,9 @@
 //! deleted run's backend slot is freed, `POST /evaluate`'s deadline holds, and the server's
 //! maximum measurement timeout caps a metric's `timeoutSeconds: 3600`.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

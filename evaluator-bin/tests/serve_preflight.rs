@@ -2,6 +2,9 @@
 //! (`analysis_core::validate::preflight`), so a run the API accepts never fails on its first
 //! pass with `Analysis spec invalid` or an incomplete `secretKeyRef`.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod serve_support;
 
 use serde_json::{Value, json};

@@ -2,6 +2,9 @@
 //! pass waits its share of the run's interval, so a backend with a small listen backlog is not
 //! hit by every overdue run in the same instant.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 

@@ -2,6 +2,9 @@
 //! from a backend that echoes the request: trimmed and URL-encoded. The service shows it in no
 //! form, and writes it to its store in no form.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Arc;
 
 use analysis_core::load::{Input, load_run};

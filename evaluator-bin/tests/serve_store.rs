@@ -2,6 +2,9 @@
 //! of a live store and its restore, runs whose stored row no longer decodes, and
 //! `?existing=ok` against a different spec.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod serve_support;
 
 use std::os::unix::fs::PermissionsExt;

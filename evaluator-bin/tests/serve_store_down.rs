@@ -2,6 +2,9 @@
 //! fails on demand: writes answer 503 with `Retry-After`, `/readyz` goes down, and once the
 //! store takes writes again everything resumes by itself with nothing lost or taken twice.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;

@@ -18,7 +18,9 @@ use crate::replay::{MetricInfo, Noting, Timeline, TimelineEntry};
 /// The backtest window.
 #[derive(Clone, Debug)]
 pub struct BacktestOptions {
+    /// The virtual instant the run starts at.
     pub from: DateTime<Utc>,
+    /// The virtual instant the backtest stops at if the run has not completed by then.
     pub to: DateTime<Utc>,
     /// Keep at most this many timeline entries.
     pub timeline_limit: Option<usize>,
@@ -27,7 +29,9 @@ pub struct BacktestOptions {
 /// A metric left out because its provider has no history to query.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct NotBacktestable {
+    /// The metric's name.
     pub metric: String,
+    /// Its provider kind(s), joined with `+`.
     pub provider: String,
 }
 
@@ -35,17 +39,24 @@ pub struct NotBacktestable {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BacktestReport {
+    /// The run's status when the backtest stopped, with Argo's field names.
     #[serde(flatten)]
     pub status: AnalysisRunStatus,
+    /// The window's start, RFC 3339.
     pub from: String,
+    /// The window's end, RFC 3339.
     pub to: String,
+    /// Every measurement in order (up to [`BacktestOptions::timeline_limit`]).
     pub timeline: Vec<TimelineEntry>,
     /// True when the window ended before the run completed.
     pub reached_end: bool,
+    /// The metrics left out of the run.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_backtestable: Vec<NotBacktestable>,
+    /// The run's name, for titles (not serialized).
     #[serde(skip)]
     pub run_name: String,
+    /// What each metric is judged by, for plots (not serialized: a condition could hold a secret).
     #[serde(skip)]
     pub metrics: Vec<MetricInfo>,
 }
@@ -53,8 +64,15 @@ pub struct BacktestReport {
 /// Why a backtest could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum BacktestError {
+    /// `from` is not before `to`.
     #[error("--from ({from}) must be before --to ({to})")]
-    EmptyWindow { from: String, to: String },
+    EmptyWindow {
+        /// The window's start, RFC 3339.
+        from: String,
+        /// The window's end, RFC 3339.
+        to: String,
+    },
+    /// No metric has history to query; the text names the metrics left out.
     #[error("nothing to backtest: only Prometheus metrics can be backtested, and {0}")]
     NoPrometheusMetric(String),
 }

@@ -10,6 +10,9 @@
 //! parsing, recordings, replay and the specs still build: providers answer recorded
 //! responses and refuse to fetch.
 
+// Every public item says what it promises; the library crates are the API users hold.
+#![deny(missing_docs)]
+
 pub mod backtest;
 pub mod driver;
 mod goerr;

@@ -2,6 +2,9 @@
 //! comes back Running is resumed at its `resumeAt`, and one still in flight when the run
 //! terminates is stopped through `terminate`. On a virtual clock no runtime is needed.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -4,6 +4,9 @@
 //! backtest) asks `providers::specs()`, so adding a provider touches one module plus its
 //! registration. Test code, benches and examples may name kinds freely.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 /// The ways code names a kind: the manifest key as a string, the typed provider field, and the

@@ -2,6 +2,9 @@
 //! (fixtures/prometheus/history.om), plus a stand-in for what a real one cannot be made to do.
 //! The real-Prometheus tests are gated (`support::gated`): without one they show as ignored.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::future::Future;

@@ -1,6 +1,9 @@
 //! The skywalking provider against a loopback GraphQL stand-in that answers
 //! `readMetricsValues` like the OAP and records each request so its shape can be checked.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::sync::{Arc, Mutex};

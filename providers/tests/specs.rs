@@ -1,6 +1,9 @@
 //! What each provider's spec tells the rest of Augur: endpoints for the allow-list,
 //! credential fields for redaction, history for backtest, and recording typing for replay.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use analysis_core::Metric;
 use analysis_core::json::Typing;
 

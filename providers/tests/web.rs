@@ -2,6 +2,9 @@
 //! black/nok) and against the faults a real endpoint has: refused connections, slowness, 5xx,
 //! HTML, endless bodies, redirect loops, OAuth2, a self-signed certificate.
 
+// Tests may fail loudly: a panic is how a test reports.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::convert::Infallible;

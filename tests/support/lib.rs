@@ -3,6 +3,9 @@
 //! systems Augur measures; and `gated`, the harness for suites that need a part from outside
 //! the repository.
 
+// Test and bench support: a broken fixture or server should stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 pub mod gated;
 pub mod prometheus;
 pub mod scenarios;

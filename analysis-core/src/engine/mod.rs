@@ -172,6 +172,7 @@ impl From<Result<ProviderOutput, ProviderError>> for Outcome {
 /// One measurement recorded by a pass.
 #[derive(Clone, Debug)]
 pub struct Recorded {
+    /// The metric the measurement belongs to.
     pub metric_name: String,
     /// As stored in the run: phase from the conditions, secrets masked.
     pub measurement: Measurement,
@@ -184,6 +185,7 @@ pub struct Recorded {
 /// What a pass did.
 #[derive(Clone, Debug, Default)]
 pub struct PassReport {
+    /// Every measurement the pass took, in the order the metrics are listed.
     pub measurements: Vec<Recorded>,
     /// The status changed (Argo would re-reconcile at once).
     pub changed: bool,

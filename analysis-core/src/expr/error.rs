@@ -168,10 +168,12 @@ impl ExprError {
         self
     }
 
+    /// Which stage refused the expression.
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
+    /// Go expr's message, without the position decoration (the text Argo shows).
     pub fn message(&self) -> &str {
         &self.message
     }

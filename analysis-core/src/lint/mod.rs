@@ -14,9 +14,12 @@ use crate::model::{Argument, DryRun, MeasurementRetention, Metric};
 use crate::provider::spec::ProviderSpec;
 use crate::validate;
 
+/// How bad a finding is; any `Error` makes `augur lint` exit non-zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
+    /// The manifest will not work as intended (Argo would reject it or the run would misbehave).
     Error,
+    /// Valid, but likely a mistake (an unguarded `result[0]`, say); the exit code stays 0.
     Warning,
 }
 
@@ -32,10 +35,15 @@ impl fmt::Display for Severity {
 /// One finding. Display is `file:line:col: error|warning: message`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// The source name the manifest was loaded under (usually its path).
     pub source: String,
+    /// 1-based line of the spot the finding is about.
     pub line: usize,
+    /// 1-based column, in characters.
     pub column: usize,
+    /// Error or warning.
     pub severity: Severity,
+    /// The finding in words, with a suggestion when there is one.
     pub message: String,
 }
 

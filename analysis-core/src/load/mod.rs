@@ -25,8 +25,11 @@ use crate::model::{AnalysisRun, AnalysisTemplate, AnalysisTemplateSpec};
 /// (into the text after a leading byte-order mark, if any).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Pos {
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column, in characters.
     pub col: usize,
+    /// 0-based byte offset.
     pub offset: usize,
 }
 
@@ -40,10 +43,15 @@ impl fmt::Display for Pos {
 /// (only plain and single-line quoted scalars map one to one).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Style {
+    /// Unquoted: columns map one to one.
     Plain,
+    /// `'...'`: columns map one to one on a single line (`''` aside).
     SingleQuoted,
+    /// `"..."`: escapes may shift columns.
     DoubleQuoted,
+    /// `|` block: the value starts on the next line.
     Literal,
+    /// `>` block: line breaks are folded, so columns do not map back.
     Folded,
 }
 
@@ -69,6 +77,7 @@ pub struct FieldPos {
 pub struct Positions(pub BTreeMap<String, FieldPos>);
 
 impl Positions {
+    /// Where the node at `path` is, key and value.
     pub fn get(&self, path: &str) -> Option<&FieldPos> {
         self.0.get(path)
     }
@@ -113,11 +122,14 @@ pub enum Content {
     /// `AnalysisTemplate` or `ClusterAnalysisTemplate` (see `kind`); a bare `metrics:` snippet
     /// from Argo's docs loads as a template with `kind: None` and empty metadata.
     Template(AnalysisTemplate),
+    /// An `AnalysisRun`.
     Run(AnalysisRun),
     /// Any other kind (Rollout, Service, Secret, Experiment, ...), or a document that is not
     /// an object at all.
     Skipped {
+        /// The document's `kind`, or a description when it has none.
         kind: String,
+        /// Why it was skipped, for `augur lint` to show.
         note: String,
     },
 }
@@ -131,7 +143,9 @@ pub struct Document {
     pub index: usize,
     /// Line of the document's first content.
     pub line: usize,
+    /// The typed object, or why the document was skipped.
     pub content: Content,
+    /// Where every node of the document is, for diagnostics.
     pub positions: Positions,
     /// Keys of typed objects that no field takes, in document order (at most 100). Empty for
     /// skipped documents.
@@ -139,6 +153,7 @@ pub struct Document {
 }
 
 impl Document {
+    /// The template, when the document is one (or a bare `metrics:` snippet).
     pub fn template(&self) -> Option<&AnalysisTemplate> {
         match &self.content {
             Content::Template(t) => Some(t),
@@ -146,6 +161,7 @@ impl Document {
         }
     }
 
+    /// The run, when the document is one.
     pub fn run(&self) -> Option<&AnalysisRun> {
         match &self.content {
             Content::Run(r) => Some(r),
@@ -165,26 +181,43 @@ impl Document {
 /// Why a manifest could not be loaded. Display is `file:line:col: path: message`.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The file could not be read.
     #[error("{source_name}: {error}")]
     Read {
+        /// The name the source was given to the loader (usually the file path).
         source_name: String,
+        /// The read failure.
         #[source]
         error: std::io::Error,
     },
+    /// The bytes are not UTF-8.
     #[error("{source_name}: file is not valid UTF-8 (byte {offset})")]
-    NotUtf8 { source_name: String, offset: usize },
+    NotUtf8 {
+        /// The name the source was given to the loader.
+        source_name: String,
+        /// Byte offset of the first invalid byte.
+        offset: usize,
+    },
+    /// The text is not well-formed YAML or JSON.
     #[error("{source_name}:{}:{}: {message}", pos.line, pos.col)]
     Syntax {
+        /// The name the source was given to the loader.
         source_name: String,
+        /// Where the parser stopped.
         pos: Pos,
+        /// The parser's complaint.
         message: String,
     },
+    /// Well-formed, but a field does not fit the model (wrong type, bad duration, ...).
     #[error("{source_name}:{}:{}: {}{message}", pos.line, pos.col, path_prefix(path))]
     Schema {
+        /// The name the source was given to the loader.
         source_name: String,
+        /// Where the offending field is.
         pos: Pos,
         /// Field path, e.g. `spec.metrics[0].failureLimit` (empty for the document root).
         path: String,
+        /// What the field should have been.
         message: String,
     },
 }

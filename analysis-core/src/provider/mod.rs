@@ -20,6 +20,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// clock; backtests pass a virtual time in the past (Prometheus' `time=` parameter).
 #[derive(Clone, Debug)]
 pub struct MeasureContext {
+    /// The instant the measurement is taken at: the wall clock, or a virtual time in the past.
     pub now: DateTime<Utc>,
 }
 
@@ -27,8 +28,11 @@ pub struct MeasureContext {
 /// in the measurement, and measurement metadata (e.g. Prometheus warnings).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProviderOutput {
+    /// What the metric's conditions are evaluated against.
     pub result: Value,
+    /// The measurement's `value`, as Argo would store it.
     pub value: String,
+    /// Copied into the measurement's `metadata`.
     pub metadata: BTreeMap<String, String>,
 }
 
@@ -49,10 +53,12 @@ impl ProviderOutput {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct ProviderError {
+    /// Argo's text for the failure.
     pub message: String,
 }
 
 impl ProviderError {
+    /// A failure with exactly this message.
     pub fn new(message: impl Into<String>) -> ProviderError {
         ProviderError {
             message: message.into(),
@@ -69,18 +75,23 @@ impl ProviderError {
 /// the provider's own parsing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RawResponse {
+    /// The HTTP status the backend answered with.
     pub status: u16,
+    /// The body, as text, for the provider's `parse` to read again on replay.
     pub body: String,
 }
 
 /// What one fetch produced: the outcome, and the raw answer when the backend sent one.
 #[derive(Clone, Debug)]
 pub struct Fetched {
+    /// The provider's answer.
     pub outcome: Result<ProviderOutput, ProviderError>,
+    /// What the backend sent, when it answered at all (recorded for replay).
     pub raw: Option<RawResponse>,
 }
 
 impl Fetched {
+    /// A fetch that failed before any answer (no raw response to record).
     pub fn failed(error: ProviderError) -> Fetched {
         Fetched {
             outcome: Err(error),

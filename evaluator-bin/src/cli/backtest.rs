@@ -13,6 +13,7 @@ use super::common::{LiveInputs, Output, block_on, exit_code, load_run, secret_so
 use super::replay::{EXIT_INCOMPLETE, display_name, parse_time, print_text};
 use crate::plot::{self, PlotInput};
 
+/// `augur backtest`'s flags.
 #[derive(clap::Args)]
 pub struct BacktestArgs {
     /// An AnalysisTemplate, ClusterAnalysisTemplate or AnalysisRun manifest (YAML or JSON).
@@ -33,6 +34,7 @@ pub struct BacktestArgs {
     plot: Option<PathBuf>,
 }
 
+/// Runs `augur backtest`; the exit code carries the verdict.
 pub fn main(a: BacktestArgs) -> ExitCode {
     block_on("backtest", run(a))
 }

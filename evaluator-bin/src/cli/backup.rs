@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use crate::serve::store;
 
+/// `augur backup [--data-dir DIR] DEST`.
 #[derive(clap::Args, Debug)]
 pub struct BackupArgs {
     /// The data directory of the store to copy (as given to `augur serve`).
@@ -15,6 +16,7 @@ pub struct BackupArgs {
     dest: PathBuf,
 }
 
+/// Copies a live store consistently (SQLite's online backup) and says what it copied.
 pub fn main(args: BackupArgs) -> ExitCode {
     match store::backup(&args.data_dir, &args.dest) {
         Ok(copied) => {

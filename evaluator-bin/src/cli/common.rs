@@ -39,7 +39,11 @@ pub fn secret_source(dir: Option<&Path>) -> Box<dyn SecretSource> {
     }
 }
 
-/// `--output text|json`.
+/// `--output text|json`: `text` is human-readable lines (a live table on a terminal), `json`
+/// is machine-readable with Argo's field names.
+// Not on the variants: clap turns a variant's doc comment into help text and would change
+// every command's `--help`.
+#[allow(missing_docs)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Output {
     #[default]

@@ -10,6 +10,7 @@ use chrono::Utc;
 
 use super::common::{Output, parse_arg};
 
+/// `augur eval`'s flags.
 #[derive(clap::Args)]
 pub struct EvalArgs {
     /// The successCondition, e.g. `result[0] >= 0.95`.
@@ -41,6 +42,7 @@ enum ResultKind {
     Prometheus,
 }
 
+/// Runs `augur eval`: prints the evaluation; exits 2 when the input cannot be evaluated.
 pub fn main(a: EvalArgs) -> ExitCode {
     match evaluate(&a) {
         Ok(evaluation) => {

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use analysis_core::lint::{self, Severity};
 
+/// `augur lint`'s flags.
 #[derive(clap::Args)]
 pub struct LintArgs {
     /// Manifest files (YAML or JSON, multi-document).
@@ -13,6 +14,7 @@ pub struct LintArgs {
     files: Vec<PathBuf>,
 }
 
+/// Runs `augur lint`: prints every finding; exits 1 when any is an error.
 pub fn main(a: LintArgs) -> ExitCode {
     let mut errors = 0;
     let mut warnings = 0;

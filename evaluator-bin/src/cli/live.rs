@@ -12,6 +12,8 @@ use chrono::Utc;
 
 use super::common::Output;
 
+/// What a live run shows while it goes: a redrawn table on a terminal, one line per
+/// measurement otherwise, nothing but the final status for JSON.
 pub struct Progress {
     output: Output,
     tty: bool,
@@ -19,6 +21,7 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Draws a table only when the output is text and stdout is a terminal.
     pub fn new(output: Output) -> Progress {
         Progress {
             output,
@@ -57,6 +60,7 @@ impl Progress {
         }
     }
 
+    /// Prints a message on stderr without tearing the table.
     pub fn note(&mut self, message: &str) {
         if self.tty {
             // Keep the note below the table.

@@ -12,6 +12,7 @@ use super::common::{LiveInputs, Output, block_on, exit_code};
 use super::live::Progress;
 use super::run::{drive, setup};
 
+/// `augur record`'s flags.
 #[derive(clap::Args)]
 pub struct RecordArgs {
     /// An AnalysisTemplate, ClusterAnalysisTemplate or AnalysisRun manifest (YAML or JSON).
@@ -26,6 +27,7 @@ pub struct RecordArgs {
     output: Output,
 }
 
+/// Runs `augur record`; the exit code carries the verdict.
 pub fn main(a: RecordArgs) -> ExitCode {
     block_on("record", run(a))
 }

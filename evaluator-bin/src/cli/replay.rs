@@ -14,6 +14,7 @@ use providers::{ProviderOptions, Providers};
 use super::common::{Output, exit_code, load_run, parse_arg};
 use crate::plot::{self, PlotInput};
 
+/// `augur replay`'s flags.
 #[derive(clap::Args)]
 pub struct ReplayArgs {
     /// An AnalysisTemplate, ClusterAnalysisTemplate or AnalysisRun manifest (YAML or JSON).
@@ -56,6 +57,8 @@ const TEXT_TIMELINE_ROWS: usize = 200;
 /// Exit code when the recording ran out before the run completed (no verdict).
 pub const EXIT_INCOMPLETE: u8 = 4;
 
+/// Runs `augur replay`; the exit code carries the verdict ([`EXIT_INCOMPLETE`] when the
+/// recording ran out first).
 pub fn main(a: ReplayArgs) -> ExitCode {
     match run(a) {
         Ok(code) => code,
@@ -142,7 +145,7 @@ fn clip(s: &str, width: usize) -> String {
 }
 
 /// A name for titles: the run's, unless that is just the generic file name `template`, then
-/// the template's directory (fixtures/scenarios/<name>/template.yaml).
+/// the template's directory (`fixtures/scenarios/<name>/template.yaml`).
 pub fn display_name(template: &std::path::Path, run_name: &str) -> String {
     if run_name == "template"
         && let Some(dir) = template.parent().and_then(|p| p.file_name())

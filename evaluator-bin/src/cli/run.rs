@@ -12,6 +12,7 @@ use providers::{ProviderOptions, Providers};
 use super::common::{LiveInputs, Output, block_on, exit_code, load_run, secret_source};
 use super::live::Progress;
 
+/// `augur run`'s flags.
 #[derive(clap::Args)]
 pub struct RunArgs {
     /// An AnalysisTemplate, ClusterAnalysisTemplate or AnalysisRun manifest (YAML or JSON).
@@ -23,14 +24,18 @@ pub struct RunArgs {
     output: Output,
 }
 
+/// Runs `augur run`; the exit code carries the verdict.
 pub fn main(a: RunArgs) -> ExitCode {
     block_on("run", run(a))
 }
 
 /// Everything a live run needs besides the engine: used by `run` and `record`.
 pub struct LiveSetup {
+    /// The run, instantiated from the manifest and its args.
     pub engine: RunEngine,
+    /// Live providers, configured from the environment.
     pub providers: Providers,
+    /// Where `secretKeyRef`s are resolved.
     pub secrets: Box<dyn SecretSource>,
 }
 

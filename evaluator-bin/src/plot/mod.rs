@@ -26,10 +26,15 @@ pub use threshold::threshold;
 pub struct PlotInput<'a> {
     /// `replay` or `backtest`.
     pub what: &'a str,
+    /// The run's name, for the title.
     pub run_name: &'a str,
+    /// The run's status, for the verdict in the title.
     pub status: &'a AnalysisRunStatus,
+    /// The measurements to draw, in order.
     pub timeline: &'a [TimelineEntry],
+    /// What each metric is judged by, for its threshold line.
     pub metrics: &'a [MetricInfo],
+    /// The virtual start, the plot's time origin.
     pub start: DateTime<Utc>,
 }
 

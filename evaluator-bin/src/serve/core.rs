@@ -10,24 +10,33 @@ use super::metrics::Metrics;
 use super::registry::Registry;
 use super::store::{Store, Watched};
 
+/// The service's shared state: the store, providers and secrets, and what the scheduler
+/// publishes for readers (registry, metrics, readiness).
 pub struct Core {
+    /// Where runs, measurements and templates are committed.
     pub store: Arc<dyn Store>,
     /// The same store, with its health (`/readyz`, 503 on writes while it refuses them).
     pub watched: Arc<Watched>,
+    /// Measures every run's metrics.
     pub providers: Providers,
+    /// Resolves `secretKeyRef`s.
     pub secrets: Arc<dyn SecretSource>,
     /// `--allow-host`: where metrics submitted over the API may connect (`None`: anywhere).
     pub allow_hosts: Option<Vec<String>>,
+    /// Counters for `/metrics`.
     pub metrics: Metrics,
+    /// The committed state of every run, for reads and watches without touching the store.
     pub registry: Registry,
     /// Cleared on SIGTERM: no new runs or evaluations are accepted.
     pub accepting: AtomicBool,
     /// Set once stored runs are loaded and the scheduler is running (`/readyz`).
     pub ready: AtomicBool,
+    /// Passes running now (the `augur_passes_in_flight` gauge).
     pub in_flight: AtomicU64,
 }
 
 impl Core {
+    /// Accepting work, not yet ready: whoever starts the service sets `ready` (`/readyz`).
     pub fn new(
         store: Arc<dyn Store>,
         providers: Providers,
@@ -49,14 +58,17 @@ impl Core {
         }
     }
 
+    /// Whether new runs and evaluations are taken (false after SIGTERM).
     pub fn accepting(&self) -> bool {
         self.accepting.load(Ordering::Acquire)
     }
 
+    /// `/readyz`: loaded and not shutting down.
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::Acquire) && self.accepting() && self.watched.healthy()
     }
 
+    /// The Prometheus text exposition for `/metrics`.
     pub fn metrics_text(&self) -> String {
         self.metrics.render(
             &self.registry.count_by_phase(),

@@ -9,17 +9,23 @@ use super::store::StoreError;
 /// than the store's health probe interval.
 const RETRY_AFTER_SECONDS: &str = "5";
 
+/// What a request can fail with; each maps to one HTTP status and one gRPC code, and
+/// renders as a Kubernetes `Status`.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// The request is wrong; the message points at the bad spot.
     #[error("{0}")]
     BadRequest(String),
+    /// No run or template of that name (404).
     #[error("{0}")]
     NotFound(String),
+    /// The name is taken (409).
     #[error("{0}")]
     Conflict(String),
+    /// The body exceeds the limit, in bytes (413).
     #[error("request body is larger than the limit of {0} bytes")]
     TooLarge(usize),
+    /// A missing or wrong bearer token (401).
     #[error("{0}")]
     Unauthorized(&'static str),
     /// Shutting down or not started yet.
@@ -28,6 +34,7 @@ pub enum ApiError {
     /// The store refuses writes for now (a full disk): try again later.
     #[error("{0}")]
     StoreUnavailable(String),
+    /// The store or the service failed; not the caller's fault (500).
     #[error("{0}")]
     Internal(String),
     /// The run is stored but its row no longer decodes; only DELETE works on it.
@@ -36,6 +43,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The HTTP status this error is answered with.
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -51,10 +59,12 @@ impl ApiError {
         }
     }
 
+    /// 404 for a run, in Kubernetes' words.
     pub fn run_not_found(name: &str) -> ApiError {
         ApiError::NotFound(format!("AnalysisRun \"{name}\" not found"))
     }
 
+    /// 404 for a template, in Kubernetes' words.
     pub fn template_not_found(name: &str) -> ApiError {
         ApiError::NotFound(format!("AnalysisTemplate \"{name}\" not found"))
     }

@@ -23,25 +23,36 @@ pub const EVALUATE_TIMEOUT: Duration = Duration::from_secs(60);
 /// A bound on passes, so an engine that never completes cannot spin a request forever.
 const MAX_PASSES: usize = 64;
 
+/// One metric's part of a [`Verdict`].
 #[derive(Clone, Debug, Serialize)]
 pub struct MetricVerdict {
+    /// The metric's name.
     pub name: String,
+    /// Its phase, as Argo spells it.
     pub phase: String,
+    /// Its last measurement's value (masked).
     pub value: String,
+    /// Its last measurement's message, else the metric's (masked).
     pub message: String,
+    /// The conditions' sub-expression values for the last measurement.
     pub explanation: Vec<ExplainStep>,
 }
 
 /// The answer of an evaluation: the run's verdict and each metric's, with explanations.
 #[derive(Clone, Debug, Serialize)]
 pub struct Verdict {
+    /// The run's phase, as Argo spells it.
     pub phase: String,
+    /// The run's message (masked).
     pub message: String,
+    /// False when the evaluation was cut off before the run completed.
     pub completed: bool,
+    /// Each metric's verdict, in the run's order.
     pub metrics: Vec<MetricVerdict>,
 }
 
 impl Verdict {
+    /// Whether the run passed: the one question a deploy gate asks.
     pub fn successful(&self) -> bool {
         self.phase == Phase::Successful.as_str()
     }

@@ -139,6 +139,9 @@ async fn not_found() -> ApiError {
     ApiError::NotFound("no such route; see /openapi.json".into())
 }
 
+/// The HTTP API: every route but `/healthz` and `/readyz` needs `auth`'s token (a bearer
+/// header, or a `/t/{token}/` prefix for clients that cannot set one); bodies over `max_body`
+/// bytes are refused.
 pub fn router(svc: Arc<Service>, auth: Auth, max_body: usize) -> Router {
     let protected = Router::new()
         .route("/api/v1/analysisruns", post(runs::create).get(runs::list))

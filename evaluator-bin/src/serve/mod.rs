@@ -38,6 +38,7 @@ use self::service::Service;
 use self::store::lock::DirLock;
 use self::store::{SqliteStore, Store};
 
+/// `augur serve`'s flags.
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
     /// HTTP API address.
@@ -86,6 +87,7 @@ enum StartError {
     Store(#[from] store::StoreError),
 }
 
+/// Runs `augur serve` until SIGTERM or Ctrl-C, then drains.
 pub fn main(args: ServeArgs) -> ExitCode {
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)

@@ -21,12 +21,17 @@ use super::redact;
 pub struct Snapshot {
     /// The store's row id; a re-created run of the same name has another.
     pub id: i64,
+    /// The run's name, unique among the service's runs.
     pub name: String,
+    /// `None` until the run has a status.
     pub phase: Option<Phase>,
     /// The run message, masked.
     pub message: String,
+    /// Whether the run has reached a final phase.
     pub completed: bool,
+    /// The status' `startedAt`.
     pub started_at: Option<DateTime<Utc>>,
+    /// The status' `completedAt`.
     pub completed_at: Option<DateTime<Utc>>,
     /// The run without its status (unmasked; never serialize this to a client). Shared by a
     /// run's snapshots: only terminating changes it.
@@ -155,11 +160,14 @@ struct Entry {
 pub struct Unreadable {
     /// The store's row id.
     pub id: i64,
+    /// Its name, which stays taken.
     pub name: String,
     /// Why it does not decode.
     pub reason: String,
 }
 
+/// Every run's latest committed snapshot, with a watch channel per run for streams and
+/// waiters. Readers never touch the store.
 #[derive(Default)]
 pub struct Registry {
     runs: RwLock<HashMap<String, Entry>>,
@@ -200,10 +208,12 @@ impl Registry {
         }
     }
 
+    /// The run's latest committed snapshot.
     pub fn get(&self, name: &str) -> Option<Arc<Snapshot>> {
         self.read().get(name).map(|e| e.snap.clone())
     }
 
+    /// A receiver woken at every commit of the run; closed when it is removed.
     pub fn subscribe(&self, name: &str) -> Option<watch::Receiver<Arc<Snapshot>>> {
         self.read().get(name).map(|e| e.tx.subscribe())
     }
@@ -277,6 +287,7 @@ impl Registry {
             .remove(name)
     }
 
+    /// How many runs are in each phase, for `/metrics`.
     pub fn count_by_phase(&self) -> BTreeMap<String, u64> {
         let mut out = BTreeMap::new();
         for e in self.read().values() {

@@ -1,5 +1,5 @@
 //! The service's scheduler: every active run is the one driver ([`analysis_core::drive`]) on
-//! the wall clock with the live providers, in a task of its own, with [`Commit`] as its
+//! the wall clock with the live providers, in a task of its own, with `Commit` as its
 //! observer. Nothing here decides what to measure or when: that is the engine's job, so the
 //! service behaves exactly like `augur run`.
 //!

@@ -30,8 +30,11 @@ pub enum CreateRun {
     Manifest(Box<AnalysisRun>),
     /// A run built from a loaded template (and the templates it references).
     FromTemplate {
+        /// The new run's name.
         name: String,
+        /// The stored template to build it from.
         template: String,
+        /// Values for the templates' args.
         args: Vec<Argument>,
     },
 }
@@ -54,9 +57,11 @@ struct FromTemplateBody {
     args: Vec<Argument>,
 }
 
+/// `{"name": ...}`: a reference to a stored object by name.
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NameRef {
+    /// The referenced object's name.
     pub name: String,
 }
 
@@ -314,6 +319,7 @@ impl Service {
         Ok((snap, true))
     }
 
+    /// The run as last committed; 404 when there is none.
     pub fn get_run(&self, name: &str) -> Result<Arc<Snapshot>, ApiError> {
         self.core
             .registry
@@ -337,6 +343,7 @@ impl Service {
         self.core.registry.list_unreadable()
     }
 
+    /// Every run, oldest first, optionally only those in `phase` (a 400 when it is not a phase).
     pub fn list_runs(&self, phase: Option<&str>) -> Result<Vec<Arc<Snapshot>>, ApiError> {
         if let Some(p) = phase
             && Phase::parse(p).is_none()
@@ -363,6 +370,7 @@ impl Service {
         self.get_run(name)
     }
 
+    /// Deletes the run and its measurements and stops scheduling it.
     pub async fn delete_run(&self, name: &str) -> Result<(), ApiError> {
         if let Some(bad) = self.core.registry.unreadable(name) {
             self.core.store.delete_run(bad.id).await?;
@@ -438,6 +446,7 @@ impl Service {
         Ok(!existed)
     }
 
+    /// A stored template; 404 when there is none.
     pub async fn get_template(&self, name: &str) -> Result<AnalysisTemplate, ApiError> {
         self.core
             .store
@@ -446,6 +455,7 @@ impl Service {
             .ok_or_else(|| ApiError::template_not_found(name))
     }
 
+    /// Deletes a stored template; runs already built from it keep their copy.
     pub async fn delete_template(&self, name: &str) -> Result<(), ApiError> {
         if self.core.store.delete_template(name).await? {
             Ok(())
@@ -454,6 +464,7 @@ impl Service {
         }
     }
 
+    /// Every stored template.
     pub async fn list_templates(&self) -> Result<Vec<AnalysisTemplate>, ApiError> {
         Ok(self.core.store.list_templates().await?)
     }

@@ -43,8 +43,11 @@ pub enum Entry {
 pub struct Line {
     /// 1-based line number in the recording.
     pub number: usize,
+    /// The metric the line is for.
     pub metric: Arc<str>,
+    /// When it was recorded; time mode requires it.
     pub at: Option<DateTime<Utc>>,
+    /// What the provider produced.
     pub entry: Entry,
 }
 
@@ -52,8 +55,11 @@ pub struct Line {
 #[derive(Debug, thiserror::Error)]
 #[error("{}", self.render())]
 pub struct RecordingError {
+    /// The recording's source name (usually its path).
     pub source_name: String,
+    /// The 1-based line at fault, when the fault is on a line.
     pub line: Option<usize>,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -69,9 +75,13 @@ impl RecordingError {
 /// What the index knows about one metric's lines.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MetricIndex {
+    /// How many lines the metric has.
     pub lines: usize,
+    /// Its first line's number, to point at when the metric is unknown to the run.
     pub first_line: usize,
+    /// The `at` of its first line, if that line has one.
     pub first_at: Option<DateTime<Utc>>,
+    /// The `at` of its last line, if that line has one.
     pub last_at: Option<DateTime<Utc>>,
     /// The first line of this metric without `"at"` (time mode needs it everywhere).
     pub line_without_at: Option<usize>,
@@ -333,9 +343,11 @@ pub struct TimeCursor {
 /// What a time-mode lookup found.
 #[derive(Debug)]
 pub enum AtTime {
+    /// The line in force at `t`.
     Line(Line),
     /// `t` is before the metric's first line.
     TooEarly {
+        /// The metric's first `at`, for the error message.
         first_at: Option<DateTime<Utc>>,
     },
     /// `t` is after the metric's last line: the recording has run out.
@@ -343,6 +355,7 @@ pub enum AtTime {
 }
 
 impl TimeCursor {
+    /// Reads the cursor's first line, so a bad recording fails here rather than mid-run.
     pub fn new(mut cursor: Cursor) -> Result<TimeCursor, RecordingError> {
         let pending = cursor.next()?;
         Ok(TimeCursor {

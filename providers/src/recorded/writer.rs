@@ -72,6 +72,7 @@ struct State<W> {
 }
 
 impl<W: Write + Send> RecordingWriter<W> {
+    /// A writer appending to `out`; nothing is written until a line is recorded.
     pub fn new(out: W) -> RecordingWriter<W> {
         RecordingWriter {
             state: Mutex::new(State {

@@ -1,4 +1,4 @@
-//! Replay: a recording put through the same [`RunEngine`](analysis_core::engine::RunEngine)
+//! Replay: a recording put through the same [`RunEngine`]
 //! a live run uses, on a virtual clock that jumps to each pass, so a template can be tried
 //! on yesterday's data in milliseconds. Same inputs, byte-identical report: nothing here
 //! reads the wall clock.
@@ -37,6 +37,7 @@ pub enum Mode {
 /// Replay settings.
 #[derive(Clone, Debug, Default)]
 pub struct ReplayOptions {
+    /// Sequence or time mode.
     pub mode: Mode,
     /// The virtual start; default: the recording's first `at`, else the Unix epoch.
     pub start: Option<DateTime<Utc>>,
@@ -49,18 +50,25 @@ pub struct ReplayOptions {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReplayReport {
+    /// The run's status when the replay stopped, with Argo's field names.
     #[serde(flatten)]
     pub status: AnalysisRunStatus,
+    /// The mode the replay ran in.
     pub mode: Mode,
+    /// The virtual instant the run started at.
     #[serde(serialize_with = "timeline::rfc3339")]
     pub start: DateTime<Utc>,
+    /// Every measurement in order (up to [`ReplayOptions::timeline_limit`]).
     pub timeline: Vec<TimelineEntry>,
     /// Measurements left out of `timeline` by [`ReplayOptions::timeline_limit`].
     #[serde(skip_serializing_if = "is_zero")]
     pub timeline_omitted: usize,
+    /// Metrics whose lines ran out before the run completed.
     pub exhausted: Vec<String>,
+    /// The run's name, for titles (not serialized).
     #[serde(skip)]
     pub run_name: String,
+    /// What each metric is judged by, for plots (not serialized: a condition could hold a secret).
     #[serde(skip)]
     pub metrics: Vec<MetricInfo>,
 }
@@ -72,29 +80,49 @@ fn is_zero(n: &usize) -> bool {
 /// Why a replay could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
+    /// The recording itself is bad.
     #[error(transparent)]
     Recording(#[from] RecordingError),
+    /// Time mode, and a line has no `at`.
     #[error("{recording}: time mode needs \"at\" on every line; line {line} has none")]
-    MissingAt { recording: String, line: usize },
+    MissingAt {
+        /// The recording's source name.
+        recording: String,
+        /// The first line without `at`.
+        line: usize,
+    },
+    /// Time mode, and a metric's lines go back in time.
     #[error(
         "{recording}: time mode needs each metric's lines in time order; line {line} \
          (metric {metric:?}) is earlier than the one before it"
     )]
     OutOfOrder {
+        /// The recording's source name.
         recording: String,
+        /// The metric whose lines go back.
         metric: String,
+        /// The first line earlier than the one before it.
         line: usize,
     },
+    /// Time mode, and neither the caller nor the recording gives a start time.
     #[error("{recording}: time mode needs \"at\" on the lines (or a start time)")]
-    NoStart { recording: String },
+    NoStart {
+        /// The recording's source name.
+        recording: String,
+    },
+    /// Time mode, and a metric is measured before its first line.
     #[error(
         "{recording}: metric {metric:?} is measured at {at} but its first line is at {first}; \
          start at or after it"
     )]
     TooEarly {
+        /// The recording's source name.
         recording: String,
+        /// The metric measured too early.
         metric: String,
+        /// When it was measured, RFC 3339.
         at: String,
+        /// When its first line is, RFC 3339.
         first: String,
     },
 }

@@ -13,12 +13,15 @@ pub enum Type {
     Unknown,
     /// The type of a nil `result` (and of the literal `nil`).
     Nil,
+    /// Go `bool`.
     Bool,
     /// Go `int` (and the other integer types, which expr treats alike).
     Int,
     /// `int64`, only as the result of `asInt`: behaves like `Int`, named differently.
     Int64,
+    /// Go `float64`.
     Float,
+    /// Go `string`.
     String,
     /// `time.Time`.
     Time,

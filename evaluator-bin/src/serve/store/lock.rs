@@ -23,12 +23,18 @@ pub struct DirLock {
 pub enum LockError {
     /// Another live process holds the lock; `pid` is what it wrote into the lock file.
     #[error("in use by another augur (pid {})", .pid.map_or_else(|| "unknown".into(), |p| p.to_string()))]
-    Held { pid: Option<u32> },
+    Held {
+        /// The holder's process id, when its lock file says.
+        pid: Option<u32>,
+    },
     /// The directory or the lock file could not be created, read or written.
     #[error("{context} {}: {source}", .path.display())]
     Io {
+        /// What was being done.
         context: &'static str,
+        /// The file or directory.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
 }

@@ -517,6 +517,7 @@ impl SqliteStore {
         .await
     }
 
+    /// Deletes a template; `false` when there was none.
     pub async fn delete_template(&self, name: &str) -> Result<bool, StoreError> {
         let name = name.to_string();
         self.write(move |txn| {
@@ -527,6 +528,7 @@ impl SqliteStore {
         .await
     }
 
+    /// A template by name, parsed from its stored body.
     pub async fn get_template(&self, name: &str) -> Result<Option<AnalysisTemplate>, StoreError> {
         let name = name.to_string();
         self.read(move |conn| {
