@@ -66,10 +66,19 @@ async fn silent_and_idle_connections_are_closed() -> TestResult {
 
     // A request in flight longer than the idle timeout is not cut: a verdict long poll.
     let c = client();
-    let (s, _, text) = send(c.post(augur.url("/api/v1/analysisruns")).json(&long_run("slow"))).await?;
+    let (s, _, text) = send(
+        c.post(augur.url("/api/v1/analysisruns"))
+            .json(&long_run("slow")),
+    )
+    .await?;
     assert_eq!(s, 201, "{text}");
-    let (s, body, text) = send(c.get(augur.url("/api/v1/analysisruns/slow/verdict?wait=3s"))).await?;
-    assert_eq!((s, body["completed"].as_bool()), (200, Some(false)), "{text}");
+    let (s, body, text) =
+        send(c.get(augur.url("/api/v1/analysisruns/slow/verdict?wait=3s"))).await?;
+    assert_eq!(
+        (s, body["completed"].as_bool()),
+        (200, Some(false)),
+        "{text}"
+    );
     Ok(())
 }
 
@@ -127,7 +136,13 @@ fn the_open_file_limit_is_raised_at_start() -> TestResult {
     let line = limits?
         .lines()
         .find(|l| l.starts_with("Max open files"))
-        .map(|l| l.split_whitespace().skip(3).take(2).collect::<Vec<_>>().join(" "))
+        .map(|l| {
+            l.split_whitespace()
+                .skip(3)
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .ok_or("no open-file limit")?;
     let mut parts = line.split(' ');
     let (soft, hard) = (parts.next(), parts.next());
@@ -152,8 +167,13 @@ async fn cross_site_requests_are_refused() -> TestResult {
         "multipart/form-data; boundary=x",
         "TEXT/PLAIN",
     ] {
-        let (s, v, text) = send(c.post(&runs).header("content-type", ct).body(body.clone())).await?;
-        assert_eq!((s, v["kind"].as_str()), (415, Some("Status")), "{ct}: {text}");
+        let (s, v, text) =
+            send(c.post(&runs).header("content-type", ct).body(body.clone())).await?;
+        assert_eq!(
+            (s, v["kind"].as_str()),
+            (415, Some("Status")),
+            "{ct}: {text}"
+        );
     }
     let foreign = "http://evil.example";
     let (s, v, text) = send(
@@ -163,7 +183,11 @@ async fn cross_site_requests_are_refused() -> TestResult {
     .await?;
     assert_eq!(s, 403, "{text}");
     assert!(message(&v).contains("evil.example"), "{text}");
-    let (s, _, _) = send(c.delete(augur.url("/api/v1/analysisruns/victim")).header("origin", "null")).await?;
+    let (s, _, _) = send(
+        c.delete(augur.url("/api/v1/analysisruns/victim"))
+            .header("origin", "null"),
+    )
+    .await?;
     assert_eq!(s, 403);
     let (s, _, _) = send(
         c.post(&runs)
@@ -189,7 +213,12 @@ async fn cross_site_requests_are_refused() -> TestResult {
     .await?;
     assert_eq!(s, 201, "{text}");
     let yaml = "kind: AnalysisRun\nmetadata: {name: as-yaml}\nspec:\n  metrics:\n  - name: m\n    interval: 1h\n    count: 2\n    provider: {web: {url: 'http://127.0.0.1:9/x'}}\n";
-    let (s, _, text) = send(c.post(&runs).header("content-type", "application/yaml").body(yaml)).await?;
+    let (s, _, text) = send(
+        c.post(&runs)
+            .header("content-type", "application/yaml")
+            .body(yaml),
+    )
+    .await?;
     assert_eq!(s, 201, "{text}");
 
     // DNS rebinding: a name that is not this service's, even reaching its address.
@@ -221,7 +250,12 @@ async fn allowed_hosts_with_a_token() -> TestResult {
     drop(open);
     let named = Augur::start(
         &dir.path().join("b"),
-        &["--auth-token-file", &token_arg, "--allowed-host", "augur.example"],
+        &[
+            "--auth-token-file",
+            &token_arg,
+            "--allowed-host",
+            "augur.example",
+        ],
     )?;
     let get = |host: &str| {
         c.get(named.url("/api/v1/analysisruns"))
@@ -233,15 +267,37 @@ async fn allowed_hosts_with_a_token() -> TestResult {
     Ok(())
 }
 
-/// Runs `augur serve` with `args` expecting it to refuse to start; its stderr.
+/// Runs `augur serve` with `args` expecting it to refuse to start; its stderr. One that
+/// starts anyway is killed at the guard and fails the test.
 fn refused(args: &[&str]) -> Result<String, Box<dyn std::error::Error>> {
-    let out = Command::new(env!("CARGO_BIN_EXE_augur"))
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_augur"))
         .arg("serve")
         .args(args)
         .stdin(Stdio::null())
-        .output()?;
-    assert!(!out.status.success(), "{args:?} started");
-    Ok(String::from_utf8_lossy(&out.stderr).into_owned())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let deadline = std::time::Instant::now() + GUARD;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    if let Some(mut stderr) = child.stderr.take() {
+        stderr.read_to_string(&mut err)?;
+    }
+    match status {
+        Some(s) if !s.success() => Ok(err),
+        _ => Err(format!("augur serve {args:?} started: {err}").into()),
+    }
 }
 
 #[test]
@@ -251,13 +307,21 @@ fn no_token_means_loopback_only() -> TestResult {
     for (flag, other) in [("--listen", "--grpc-listen"), ("--grpc-listen", "--listen")] {
         let err = refused(&[flag, "0.0.0.0:0", other, "127.0.0.1:0", "--data-dir", &data])?;
         assert!(
-            err.contains(&format!("{flag} 0.0.0.0:0: not a loopback address and no --auth-token-file")),
+            err.contains(&format!(
+                "{flag} 0.0.0.0:0: not a loopback address and no --auth-token-file"
+            )),
             "{err}"
         );
     }
     // Said out loud, it starts.
     let mut child = Command::new(env!("CARGO_BIN_EXE_augur"))
-        .args(["serve", "--listen", "0.0.0.0:0", "--grpc-listen", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--listen",
+            "0.0.0.0:0",
+            "--grpc-listen",
+            "127.0.0.1:0",
+        ])
         .args(["--insecure-no-auth", "--data-dir", &data])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -285,10 +349,22 @@ fn start_up_errors_name_the_file() -> TestResult {
     let data = data.to_string_lossy();
     let base = ["--listen", "127.0.0.1:0", "--grpc-listen", "127.0.0.1:0"];
     let cases: [(&[&str], String); 5] = [
-        (&["--auth-token-file", &missing], format!("--auth-token-file {missing}: No such file or directory")),
-        (&["--secrets-dir", &missing], format!("--secrets-dir {missing}: No such file or directory")),
-        (&["--secrets-dir", &file], format!("--secrets-dir {file}: not a directory")),
-        (&["--templates", &missing], format!("--templates {missing}: No such file or directory")),
+        (
+            &["--auth-token-file", &missing],
+            format!("--auth-token-file {missing}: No such file or directory"),
+        ),
+        (
+            &["--secrets-dir", &missing],
+            format!("--secrets-dir {missing}: No such file or directory"),
+        ),
+        (
+            &["--secrets-dir", &file],
+            format!("--secrets-dir {file}: not a directory"),
+        ),
+        (
+            &["--templates", &missing],
+            format!("--templates {missing}: No such file or directory"),
+        ),
         (&["--data-dir", &file], format!("--data-dir {file}: ")),
     ];
     for (args, expected) in cases {
@@ -325,7 +401,11 @@ async fn query_errors_and_bearer_scheme() -> TestResult {
         "/api/v1/analysisruns?phase=Running&phase=Failed",
     ] {
         let (s, v, text) = send(c.get(augur.url(path)).bearer_auth("s3cret")).await?;
-        assert_eq!((s, v["kind"].as_str()), (400, Some("Status")), "{path}: {text}");
+        assert_eq!(
+            (s, v["kind"].as_str()),
+            (400, Some("Status")),
+            "{path}: {text}"
+        );
         assert!(message(&v).contains("duplicate field"), "{path}: {text}");
     }
     Ok(())

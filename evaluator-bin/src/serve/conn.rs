@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::extract::connect_info::{ConnectInfo, Connected};
 use axum::extract::Request;
+use axum::extract::connect_info::{ConnectInfo, Connected};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::serve::IncomingStream;
@@ -116,13 +116,13 @@ impl Drop for InFlight {
 
 /// Middleware: marks the request's connection busy while the request is handled.
 pub async fn track_requests(req: Request, next: Next) -> Response {
-    let guard = req
-        .extensions()
-        .get::<ConnectInfo<ConnHandle>>()
-        .map(|ConnectInfo(ConnHandle(a))| {
-            a.in_flight.fetch_add(1, Ordering::AcqRel);
-            InFlight(a.clone())
-        });
+    let guard =
+        req.extensions()
+            .get::<ConnectInfo<ConnHandle>>()
+            .map(|ConnectInfo(ConnHandle(a))| {
+                a.in_flight.fetch_add(1, Ordering::AcqRel);
+                InFlight(a.clone())
+            });
     let resp = next.run(req).await;
     drop(guard);
     resp
@@ -161,7 +161,11 @@ impl Conn {
         if a.in_flight.load(Ordering::Acquire) > 0 {
             return false;
         }
-        let since = a.idle_since.lock().map(|t| *t).unwrap_or_else(|_| Instant::now());
+        let since = a
+            .idle_since
+            .lock()
+            .map(|t| *t)
+            .unwrap_or_else(|_| Instant::now());
         let deadline = since
             + if a.served.load(Ordering::Acquire) {
                 self.limits.idle

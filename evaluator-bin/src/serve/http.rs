@@ -212,7 +212,9 @@ async fn status_errors(req: Request, next: Next) -> Response {
         return resp;
     }
     let (parts, body) = resp.into_parts();
-    let text = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
     let text = String::from_utf8_lossy(&text);
     let message = match text.trim() {
         "" => status.canonical_reason().unwrap_or("").to_lowercase(),
@@ -372,15 +374,25 @@ mod tests {
         ] {
             assert!(g.host_allowed(ok), "{ok}");
         }
-        for bad in ["evil.example", "augur.example.com.evil", "localhost.evil:8080"] {
+        for bad in [
+            "evil.example",
+            "augur.example.com.evil",
+            "localhost.evil:8080",
+        ] {
             assert!(!g.host_allowed(bad), "{bad}");
         }
         assert!(Guard::default().host_allowed("evil.example"));
         assert!(same_origin("http://127.0.0.1:8080", Some("127.0.0.1:8080")));
-        assert!(same_origin("https://augur.example.com", Some("augur.example.com")));
+        assert!(same_origin(
+            "https://augur.example.com",
+            Some("augur.example.com")
+        ));
         assert!(same_origin("http://localhost", Some("LOCALHOST:80")));
         assert!(!same_origin("http://evil.example", Some("127.0.0.1:8080")));
-        assert!(!same_origin("http://127.0.0.1:9999", Some("127.0.0.1:8080")));
+        assert!(!same_origin(
+            "http://127.0.0.1:9999",
+            Some("127.0.0.1:8080")
+        ));
         assert!(!same_origin("null", Some("127.0.0.1:8080")));
         assert!(!same_origin("http://127.0.0.1:8080", None));
     }

@@ -206,9 +206,12 @@ fn check_exposure(args: &ServeArgs, token: bool) -> Result<(), StartError> {
     if token {
         return Ok(());
     }
-    let exposed = [("--listen", args.listen), ("--grpc-listen", args.grpc_listen)]
-        .into_iter()
-        .filter(|(_, a)| !a.ip().is_loopback());
+    let exposed = [
+        ("--listen", args.listen),
+        ("--grpc-listen", args.grpc_listen),
+    ]
+    .into_iter()
+    .filter(|(_, a)| !a.ip().is_loopback());
     for (flag, addr) in exposed {
         if !args.insecure_no_auth {
             return Err(StartError::Msg(format!(
@@ -220,7 +223,9 @@ fn check_exposure(args: &ServeArgs, token: bool) -> Result<(), StartError> {
         tracing::warn!(%addr, "no --auth-token-file and --insecure-no-auth: anyone who can reach this address may use the API");
     }
     if !args.insecure_no_auth {
-        tracing::info!("no --auth-token-file: listening on loopback only, for this machine's users");
+        tracing::info!(
+            "no --auth-token-file: listening on loopback only, for this machine's users"
+        );
     }
     Ok(())
 }
@@ -270,10 +275,10 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
             "--max-connections lowered to half the open-file limit"
         );
     }
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(&args.data_dir)
-            .map_err(|e| StartError::Msg(format!("--data-dir {}: {e}", args.data_dir.display())))?,
-    );
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&args.data_dir).map_err(|e| {
+            StartError::Msg(format!("--data-dir {}: {e}", args.data_dir.display()))
+        })?);
     let allow_hosts = (!args.allow_hosts.is_empty()).then(|| args.allow_hosts.clone());
     let providers = Providers::new(ProviderOptions {
         allow_hosts: allow_hosts.clone(),
@@ -338,8 +343,8 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
             conn::LimitedListener::new(http_listener, limits),
             router.into_make_service_with_connect_info::<conn::ConnHandle>(),
         )
-            .with_graceful_shutdown(stopped(stop_rx.clone()))
-            .into_future(),
+        .with_graceful_shutdown(stopped(stop_rx.clone()))
+        .into_future(),
     );
     let grpc_server = tokio::spawn(
         tonic::transport::Server::builder()

@@ -63,7 +63,8 @@ fn manifest_schemas() -> Value {
     let int = json!({"type": "integer"});
     let time = json!({"type": "string", "format": "date-time"});
     let strings = json!({"type": "object", "additionalProperties": {"type": "string"}});
-    let phase = json!({"enum": ["Pending", "Running", "Successful", "Failed", "Error", "Inconclusive"]});
+    let phase =
+        json!({"enum": ["Pending", "Running", "Successful", "Failed", "Error", "Inconclusive"]});
     let summary = json!({"type": "object", "properties": {
         "count": int, "successful": int, "failed": int, "inconclusive": int, "error": int}});
     json!({
@@ -359,7 +360,9 @@ mod tests {
         let run = &schemas["AnalysisRun"]["properties"];
         assert!(run["status"]["properties"]["metricResults"].is_object());
         assert!(run["spec"]["properties"]["metrics"].is_object());
-        assert!(schemas["AnalysisTemplate"]["properties"]["spec"]["properties"]["args"].is_object());
+        assert!(
+            schemas["AnalysisTemplate"]["properties"]["spec"]["properties"]["args"].is_object()
+        );
         // Every reference resolves.
         let text = doc.to_string();
         for part in text.split("#/components/schemas/").skip(1) {
