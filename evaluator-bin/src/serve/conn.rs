@@ -34,6 +34,26 @@ pub struct Limits {
     pub idle: Duration,
 }
 
+impl Limits {
+    /// Raises the open-file limit and keeps `max_connections` within half of it.
+    pub fn new(max_connections: usize, header_read: Duration, idle: Duration) -> Limits {
+        let open_files = raise_open_file_limit();
+        let effective = effective_max_connections(max_connections, open_files);
+        if effective < max_connections {
+            tracing::warn!(
+                max_connections = effective,
+                open_files,
+                "--max-connections lowered to half the open-file limit"
+            );
+        }
+        Limits {
+            max_connections: effective,
+            header_read,
+            idle,
+        }
+    }
+}
+
 /// A TCP listener that accepts only while fewer than `max_connections` are open.
 pub struct LimitedListener {
     inner: TcpListener,

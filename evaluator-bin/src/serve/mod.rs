@@ -201,6 +201,18 @@ fn duration_flag(flag: &str, value: &str) -> Result<Duration, StartError> {
         .map_err(|_| StartError::Msg(format!("{flag}: must not be negative")))
 }
 
+/// A directory flag's value is an existing directory.
+fn check_dir(flag: &str, dir: &Path) -> Result<(), StartError> {
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(StartError::Msg(format!(
+            "{flag} {}: not a directory",
+            dir.display()
+        ))),
+        Err(e) => Err(StartError::Msg(format!("{flag} {}: {e}", dir.display()))),
+    }
+}
+
 /// Without a token, only loopback listeners unless `--insecure-no-auth`; says which at start.
 fn check_exposure(args: &ServeArgs, token: bool) -> Result<(), StartError> {
     if token {
@@ -246,35 +258,9 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
             .then(|| Arc::from(args.allowed_hosts.clone())),
     };
     if let Some(dir) = &args.secrets_dir {
-        match std::fs::metadata(dir) {
-            Ok(m) if m.is_dir() => {}
-            Ok(_) => {
-                return Err(StartError::Msg(format!(
-                    "--secrets-dir {}: not a directory",
-                    dir.display()
-                )));
-            }
-            Err(e) => {
-                return Err(StartError::Msg(format!(
-                    "--secrets-dir {}: {e}",
-                    dir.display()
-                )));
-            }
-        }
+        check_dir("--secrets-dir", dir)?;
     }
-    let open_files = conn::raise_open_file_limit();
-    let limits = conn::Limits {
-        max_connections: conn::effective_max_connections(args.max_connections, open_files),
-        header_read,
-        idle,
-    };
-    if limits.max_connections < args.max_connections {
-        tracing::warn!(
-            max_connections = limits.max_connections,
-            open_files,
-            "--max-connections lowered to half the open-file limit"
-        );
-    }
+    let limits = conn::Limits::new(args.max_connections, header_read, idle);
     let store: Arc<dyn Store> =
         Arc::new(SqliteStore::open(&args.data_dir).map_err(|e| {
             StartError::Msg(format!("--data-dir {}: {e}", args.data_dir.display()))
