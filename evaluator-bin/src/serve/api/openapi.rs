@@ -99,7 +99,7 @@ fn manifest_schemas() -> Value {
             "properties": {"apiVersion": string, "kind": {"enum": ["AnalysisTemplate", "ClusterAnalysisTemplate"]},
                 "metadata": schema_ref("ObjectMeta"),
                 "spec": {"type": "object", "properties": {
-                    "metrics": array_of("Metric"), "args": array_of("Arg"), "dryRun": array_of("DryRun"),
+                    "metrics": {"type": "array", "minItems": 1, "items": schema_ref("Metric")}, "args": array_of("Arg"), "dryRun": array_of("DryRun"),
                     "measurementRetention": array_of("MeasurementRetention"),
                     "templates": {"type": "array", "items": {"type": "object", "properties": {
                         "templateName": string, "clusterScope": {"type": "boolean"}}}}}}}},
@@ -116,7 +116,7 @@ fn manifest_schemas() -> Value {
             "properties": {"apiVersion": string, "kind": {"const": "AnalysisRun"},
                 "metadata": schema_ref("ObjectMeta"),
                 "spec": {"type": "object", "properties": {
-                    "metrics": array_of("Metric"), "args": array_of("Arg"), "terminate": {"type": "boolean"},
+                    "metrics": {"type": "array", "minItems": 1, "items": schema_ref("Metric")}, "args": array_of("Arg"), "terminate": {"type": "boolean"},
                     "dryRun": array_of("DryRun"), "measurementRetention": array_of("MeasurementRetention"),
                     "ttlStrategy": {"type": "object", "properties": {"secondsAfterCompletion": int,
                         "secondsAfterFailure": int, "secondsAfterSuccess": int}}}},
@@ -214,7 +214,7 @@ pub fn document() -> Value {
                     "responses": with_write(json!({"201": warned(ok("created", "AnalysisRun")), "200": warned(ok("existing run (existing=ok)", "AnalysisRun")),
                         "400": err("bad manifest, unknown field (fieldValidation=Strict), unknown template, bad args, bad fieldValidation, bad query"), "409": err("a run of that name exists")}))},
                 "get": {"summary": "List runs",
-                    "parameters": [{"name": "phase", "in": "query", "schema": {"type": "string"}}],
+                    "parameters": [{"name": "phase", "in": "query", "schema": {"enum": ["Pending", "Running", "Successful", "Failed", "Error", "Inconclusive"]}}],
                     "responses": with(json!({"200": ok("the runs", "AnalysisRunList"), "400": err("unknown phase, bad query")}))}
             },
             "/api/v1/analysisruns/{name}": {
@@ -228,7 +228,7 @@ pub fn document() -> Value {
                     "responses": with_write(json!({"200": ok("the completed run", "AnalysisRun"), "404": err("no such run")}))}
             },
             "/api/v1/analysisruns/{name}/verdict": {
-                "parameters": [name_param("name"), {"name": "wait", "in": "query", "schema": {"type": "string"}, "description": "Go duration (max 2m) to wait for completion"}],
+                "parameters": [name_param("name"), {"name": "wait", "in": "query", "schema": {"type": "string", "pattern": "^([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+$"}, "description": "Go duration (max 2m) to wait for completion"}],
                 "get": {"summary": "For Argo's web provider: jsonPath {$.phase}, successCondition result == \"Successful\"",
                     "responses": with(json!({"200": ok("the verdict", "RunVerdict"), "400": err("wait is not a Go duration, bad query"), "404": err("no such run")}))}
             },
