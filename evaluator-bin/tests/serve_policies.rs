@@ -128,7 +128,7 @@ async fn allow_host_refuses_submissions_that_point_elsewhere() -> TestResult {
     )?;
     let c = client();
     let refused =
-        "spec.metrics[0].provider.web.url: host \"10.0.0.1\" is not allowed (--allow-host)";
+        "spec.metrics[0].provider.web.url: host \"10.0.0.1:80\" is not allowed (--allow-host)";
 
     // A run manifest, and a template, pointing at a host not allowed.
     let (s, body, _) = send(c.post(augur.url("/api/v1/analysisruns")).json(&run(

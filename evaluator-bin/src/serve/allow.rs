@@ -37,8 +37,13 @@ fn check_metrics<'a>(
                 continue;
             }
             if !providers::host_allowed(allow, &url) {
+                // The port too: an allow-list entry may name one.
+                let target = match url.port_or_known_default() {
+                    Some(port) => format!("{host}:{port}"),
+                    None => host.to_string(),
+                };
                 return Err(ApiError::BadRequest(format!(
-                    "spec.metrics[{i}].{field}: host {host:?} is not allowed (--allow-host)"
+                    "spec.metrics[{i}].{field}: host {target:?} is not allowed (--allow-host)"
                 )));
             }
         }
@@ -120,7 +125,7 @@ mod tests {
         assert_eq!(
             msg(check_hosts(Some(&allow), &metrics, &args)),
             Some(
-                "spec.metrics[1].provider.web.url: host \"10.0.0.1\" is not allowed (--allow-host)"
+                "spec.metrics[1].provider.web.url: host \"10.0.0.1:80\" is not allowed (--allow-host)"
                     .into()
             )
         );
@@ -162,7 +167,7 @@ mod tests {
         assert_eq!(
             msg(check_hosts(Some(&allow), &[prom], &args)),
             Some(
-                "spec.metrics[0].provider.prometheus.address: host \"10.0.0.2\" is not allowed (--allow-host)"
+                "spec.metrics[0].provider.prometheus.address: host \"10.0.0.2:9090\" is not allowed (--allow-host)"
                     .into()
             )
         );

@@ -28,6 +28,15 @@ pub enum ApiError {
     /// A missing or wrong bearer token (401).
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// A cross-site request (foreign `Origin`), refused whatever the token.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A content type a browser may send cross-site without asking (CORS-simple).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// A `Host` this service does not answer for (DNS rebinding).
+    #[error("{0}")]
+    MisdirectedRequest(String),
     /// Shutting down or not started yet.
     #[error("{0}")]
     Unavailable(&'static str),
@@ -51,6 +60,9 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::MisdirectedRequest(_) => StatusCode::MISDIRECTED_REQUEST,
             ApiError::Unavailable(_) | ApiError::StoreUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -86,18 +98,22 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// A Kubernetes `Status` answer with `status` and `message`.
+pub fn status_response(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({
+        "kind": "Status",
+        "status": "Failure",
+        "code": status.as_u16(),
+        "reason": status.canonical_reason().unwrap_or(""),
+        "message": message,
+    });
+    (status, axum::Json(body)).into_response()
+}
+
 /// Errors render like a Kubernetes `Status`, so kubectl-minded clients read them naturally.
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = self.status();
-        let body = serde_json::json!({
-            "kind": "Status",
-            "status": "Failure",
-            "code": status.as_u16(),
-            "reason": status.canonical_reason().unwrap_or(""),
-            "message": self.to_string(),
-        });
-        let mut resp = (status, axum::Json(body)).into_response();
+        let mut resp = status_response(self.status(), &self.to_string());
         if matches!(self, ApiError::TooLarge(_)) {
             // The body was not read, so the connection cannot carry another request; saying
             // so keeps clients from reusing it (they would see it closed mid-request).
@@ -130,6 +146,10 @@ impl From<ApiError> for tonic::Status {
             ApiError::NotFound(_) => tonic::Status::not_found(msg),
             ApiError::Conflict(_) => tonic::Status::already_exists(msg),
             ApiError::Unauthorized(_) => tonic::Status::unauthenticated(msg),
+            ApiError::Forbidden(_) => tonic::Status::permission_denied(msg),
+            ApiError::UnsupportedMediaType(_) | ApiError::MisdirectedRequest(_) => {
+                tonic::Status::invalid_argument(msg)
+            }
             ApiError::Unavailable(_) | ApiError::StoreUnavailable(_) => {
                 tonic::Status::unavailable(msg)
             }

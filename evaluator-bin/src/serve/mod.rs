@@ -8,6 +8,7 @@
 mod allow;
 mod api;
 mod body;
+mod conn;
 pub mod core;
 mod diff;
 pub mod error;
@@ -60,6 +61,27 @@ pub struct ServeArgs {
     /// `Authorization: Bearer`, an `access_token` query parameter, or a `/t/<token>/` prefix.
     #[arg(long)]
     auth_token_file: Option<PathBuf>,
+    /// Without --auth-token-file, --listen and --grpc-listen must be loopback addresses;
+    /// this flag lets anyone who can reach a non-loopback address use the API.
+    #[arg(long)]
+    insecure_no_auth: bool,
+    /// Also answer HTTP requests whose Host is NAME (repeatable). IP addresses and
+    /// `localhost` always are; others get 421 (DNS rebinding). With a token and no
+    /// --allowed-host, any Host is answered.
+    #[arg(long = "allowed-host", value_name = "NAME")]
+    allowed_hosts: Vec<String>,
+    /// HTTP connections open at once (more wait to be accepted); at most half the open-file
+    /// limit.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Close an HTTP connection that sends no request headers this long after opening (Go
+    /// duration).
+    #[arg(long, default_value = "10s")]
+    header_read_timeout: String,
+    /// Close an HTTP connection with no request in flight for this long after its last
+    /// request (Go duration).
+    #[arg(long, default_value = "60s")]
+    idle_timeout: String,
     /// Metrics may only connect to these hosts (repeatable); unset = anywhere.
     #[arg(long = "allow-host", value_name = "HOST")]
     allow_hosts: Vec<String>,
@@ -190,21 +212,81 @@ fn positive_duration(flag: &str, text: &str) -> Result<Duration, StartError> {
         .ok_or_else(|| StartError::Msg(format!("{flag}: {text:?} must be positive")))
 }
 
-async fn serve(args: ServeArgs) -> Result<(), StartError> {
-    let grace = analysis_core::duration::parse_duration(&args.shutdown_grace)
-        .map_err(|e| StartError::Msg(format!("--shutdown-grace: {e}")))?
+/// A Go duration flag as a std duration.
+fn duration_flag(flag: &str, value: &str) -> Result<Duration, StartError> {
+    analysis_core::duration::parse_duration(value)
+        .map_err(|e| StartError::Msg(format!("{flag}: {e}")))?
         .to_std()
-        .map_err(|_| StartError::Msg("--shutdown-grace: must not be negative".into()))?;
+        .map_err(|_| StartError::Msg(format!("{flag}: must not be negative")))
+}
+
+/// A directory flag's value is an existing directory.
+fn check_dir(flag: &str, dir: &Path) -> Result<(), StartError> {
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(StartError::Msg(format!(
+            "{flag} {}: not a directory",
+            dir.display()
+        ))),
+        Err(e) => Err(StartError::Msg(format!("{flag} {}: {e}", dir.display()))),
+    }
+}
+
+/// Without a token, only loopback listeners unless `--insecure-no-auth`; says which at start.
+fn check_exposure(args: &ServeArgs, token: bool) -> Result<(), StartError> {
+    if token {
+        return Ok(());
+    }
+    let exposed = [
+        ("--listen", args.listen),
+        ("--grpc-listen", args.grpc_listen),
+    ]
+    .into_iter()
+    .filter(|(_, a)| !a.ip().is_loopback());
+    for (flag, addr) in exposed {
+        if !args.insecure_no_auth {
+            return Err(StartError::Msg(format!(
+                "{flag} {addr}: not a loopback address and no --auth-token-file: anyone who can \
+                 reach it could create, terminate and delete runs; give --auth-token-file FILE \
+                 (or --insecure-no-auth to accept that)"
+            )));
+        }
+        tracing::warn!(%addr, "no --auth-token-file and --insecure-no-auth: anyone who can reach this address may use the API");
+    }
+    if !args.insecure_no_auth {
+        tracing::info!(
+            "no --auth-token-file: listening on loopback only, for this machine's users"
+        );
+    }
+    Ok(())
+}
+
+async fn serve(args: ServeArgs) -> Result<(), StartError> {
+    let grace = duration_flag("--shutdown-grace", &args.shutdown_grace)?;
+    let header_read = duration_flag("--header-read-timeout", &args.header_read_timeout)?;
+    let idle = duration_flag("--idle-timeout", &args.idle_timeout)?;
     let auth = http::Auth(
         args.auth_token_file
             .as_deref()
             .map(read_token)
             .transpose()?,
     );
+    check_exposure(&args, auth.0.is_some())?;
+    let guard = http::Guard {
+        hosts: (auth.0.is_none() || !args.allowed_hosts.is_empty())
+            .then(|| Arc::from(args.allowed_hosts.clone())),
+    };
+    if let Some(dir) = &args.secrets_dir {
+        check_dir("--secrets-dir", dir)?;
+    }
+    let limits = conn::Limits::new(args.max_connections, header_read, idle);
     // Held until the process exits: a second process would drive every run a second time.
     let _dir_lock = DirLock::acquire(&args.data_dir)
         .map_err(|e| StartError::Msg(format!("--data-dir {}: {e}", args.data_dir.display())))?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&args.data_dir)?);
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&args.data_dir).map_err(|e| {
+            StartError::Msg(format!("--data-dir {}: {e}", args.data_dir.display()))
+        })?);
     let allow_hosts = (!args.allow_hosts.is_empty()).then(|| args.allow_hosts.clone());
     let providers = Providers::new(ProviderOptions {
         allow_hosts: allow_hosts.clone(),
@@ -269,11 +351,14 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    let router = http::router(svc.clone(), auth.clone(), args.max_body_bytes);
+    let router = http::router(svc.clone(), auth.clone(), guard, args.max_body_bytes);
     let http_server = tokio::spawn(
-        axum::serve(http_listener, router)
-            .with_graceful_shutdown(stopped(stop_rx.clone()))
-            .into_future(),
+        axum::serve(
+            conn::LimitedListener::new(http_listener, limits),
+            router.into_make_service_with_connect_info::<conn::ConnHandle>(),
+        )
+        .with_graceful_shutdown(stopped(stop_rx.clone()))
+        .into_future(),
     );
     let grpc_server = tokio::spawn(
         tonic::transport::Server::builder()
