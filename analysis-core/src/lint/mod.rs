@@ -157,10 +157,7 @@ pub fn lint_template(template: &AnalysisTemplate, specs: &[&dyn ProviderSpec]) -
     out
 }
 
-fn object_lint<'a>(
-    specs: &'a [&'a dyn ProviderSpec],
-    out: &'a mut Vec<Diagnostic>,
-) -> DocLint<'a> {
+fn object_lint<'a>(specs: &'a [&'a dyn ProviderSpec], out: &'a mut Vec<Diagnostic>) -> DocLint<'a> {
     DocLint {
         source: "",
         line: 1,
@@ -254,13 +251,25 @@ impl DocLint<'_> {
     fn template(&mut self, t: &AnalysisTemplate) {
         let s = &t.spec;
         let kind = Kind::of_template(t);
-        self.spec(&s.metrics, &s.args, &s.dry_run, &s.measurement_retention, kind);
+        self.spec(
+            &s.metrics,
+            &s.args,
+            &s.dry_run,
+            &s.measurement_retention,
+            kind,
+        );
     }
 
     fn run(&mut self, r: &AnalysisRun) {
         let s = &r.spec;
         let kind = Kind::Run;
-        self.spec(&s.metrics, &s.args, &s.dry_run, &s.measurement_retention, kind);
+        self.spec(
+            &s.metrics,
+            &s.args,
+            &s.dry_run,
+            &s.measurement_retention,
+            kind,
+        );
     }
 
     fn spec(

@@ -155,7 +155,11 @@ fn runs_and_templates_without_a_file_get_the_same_messages_and_their_field() {
         ["spec.metrics[0].count", "spec.metrics[0].successCondition"],
         "{from_object:?}"
     );
-    assert!(from_object[0].message.contains("count must be >= 0, got -5"));
+    assert!(
+        from_object[0]
+            .message
+            .contains("count must be >= 0, got -5")
+    );
     assert!(has_errors(&from_object));
 
     let template = crate::model::AnalysisTemplate {

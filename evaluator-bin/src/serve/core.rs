@@ -16,6 +16,8 @@ pub struct Core {
     pub secrets: Arc<dyn SecretSource>,
     /// `--allow-host`: where metrics submitted over the API may connect (`None`: anywhere).
     pub allow_hosts: Option<Vec<String>>,
+    /// What is accepted at submission (`--min-interval`).
+    pub limits: super::service::Limits,
     pub metrics: Metrics,
     pub registry: Registry,
     /// Cleared on SIGTERM: no new runs or evaluations are accepted.
@@ -37,6 +39,7 @@ impl Core {
             providers,
             secrets,
             allow_hosts,
+            limits: Default::default(),
             metrics: Metrics::default(),
             registry: Registry::default(),
             accepting: AtomicBool::new(true),

@@ -69,6 +69,13 @@ pub struct ServeArgs {
     /// On SIGTERM, how long in-flight measurements may take to finish (Go duration).
     #[arg(long, default_value = "30s")]
     shutdown_grace: String,
+    /// Refuse metrics whose interval is shorter than this (Go duration).
+    #[arg(long, default_value = "1s")]
+    min_interval: String,
+    /// Steps one condition evaluation may take (closure iterations, 64-byte scans) before it
+    /// is an Error measurement.
+    #[arg(long, default_value_t = analysis_core::expr::DEFAULT_STEP_BUDGET)]
+    eval_step_budget: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -176,6 +183,11 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
         .map_err(|e| StartError::Msg(format!("--shutdown-grace: {e}")))?
         .to_std()
         .map_err(|_| StartError::Msg("--shutdown-grace: must not be negative".into()))?;
+    let min_interval = analysis_core::duration::parse_duration(&args.min_interval)
+        .map_err(|e| StartError::Msg(format!("--min-interval: {e}")))?
+        .to_std()
+        .map_err(|_| StartError::Msg("--min-interval: must not be negative".into()))?;
+    analysis_core::expr::set_step_budget(args.eval_step_budget);
     let auth = http::Auth(
         args.auth_token_file
             .as_deref()
@@ -194,7 +206,14 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
         Some(dir) => Arc::new(DirSecrets::new(dir.clone())),
         None => Arc::new(NoSecrets),
     };
-    let svc = Arc::new(Service::new(store, providers, secrets, allow_hosts));
+    let limits = service::Limits { min_interval };
+    let svc = Arc::new(Service::with_limits(
+        store,
+        providers,
+        secrets,
+        allow_hosts,
+        limits,
+    ));
     let (core, scheduler) = (svc.core.clone(), svc.scheduler.clone());
 
     if let Some(dir) = &args.templates {

@@ -322,7 +322,9 @@ fn eval_call<'v, T: Tracer>(c: &'v Call, cx: &Cx<'v, '_>, t: &mut T) -> R<'v> {
                     for a in many {
                         args.push(eval(a, cx, t)?);
                     }
-                    let size = args.iter().fold(0usize, |n, a| n.saturating_add(size_of(a)));
+                    let size = args
+                        .iter()
+                        .fold(0usize, |n, a| n.saturating_add(size_of(a)));
                     cx.step(size, c.span)?;
                     funcs::call(name, &args, cx, c.span)
                 }
