@@ -31,6 +31,11 @@ pub const KIND: &str = "web";
 #[cfg(feature = "live")]
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Answers larger than this are parsed off the async workers; smaller ones parse in less
+/// time than the hand-off takes.
+#[cfg(feature = "live")]
+const OFF_WORKER_BODY: usize = 64 * 1024;
+
 /// What Augur knows about `web` metrics without calling one.
 pub struct WebSpec;
 
@@ -198,7 +203,11 @@ impl WebProvider {
             .await;
         match answer {
             Ok(raw) => Fetched {
-                outcome: parse_answer(&setup, &raw),
+                outcome: if raw.body.len() > OFF_WORKER_BODY {
+                    crate::driver::off_worker(|| parse_answer(&setup, &raw))
+                } else {
+                    parse_answer(&setup, &raw)
+                },
                 raw: Some(raw),
             },
             Err(HttpError::Transport(m)) => Fetched::failed(ProviderError::new(m)),
