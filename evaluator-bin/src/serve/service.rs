@@ -212,7 +212,7 @@ fn check_intervals(metrics: &[Metric], min: Duration) -> Result<(), ApiError> {
             return Err(ApiError::BadRequest(format!(
                 "spec.metrics[{i}].interval: {text} is shorter than this server's minimum \
                  interval {} (--min-interval)",
-                humantime_go(min)
+                go_duration(min)
             )));
         }
     }
@@ -220,7 +220,7 @@ fn check_intervals(metrics: &[Metric], min: Duration) -> Result<(), ApiError> {
 }
 
 /// A duration as Go prints it (`1s`, `500ms`, `1m30s`), for messages naming the minimum.
-fn humantime_go(d: Duration) -> String {
+fn go_duration(d: Duration) -> String {
     let d = chrono::Duration::from_std(d).unwrap_or_default();
     analysis_core::duration::format_duration(d)
 }
