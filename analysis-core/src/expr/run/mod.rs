@@ -137,13 +137,7 @@ impl<'v, 'f> Cx<'v, 'f> {
         let used = self.budget.steps.get().saturating_add(cost);
         self.budget.steps.set(used);
         if used > self.budget.max_steps {
-            return Err(rt(
-                format!(
-                    "step budget exceeded: the expression did more than {} steps of work (closure iterations, string and array scans); Augur stops it so one condition cannot stall the others (the budget is set by --eval-step-budget)",
-                    self.budget.max_steps
-                ),
-                span,
-            ));
+            return Err(over_budget(self.budget.max_steps, span));
         }
         Ok(())
     }
@@ -160,6 +154,18 @@ impl<'v, 'f> Cx<'v, 'f> {
             budget: self.budget,
         }
     }
+}
+
+/// The step budget's error, out of the hot loops.
+#[cold]
+#[inline(never)]
+fn over_budget(max_steps: u64, span: Span) -> Halt {
+    rt(
+        format!(
+            "step budget exceeded: the expression did more than {max_steps} steps of work (closure iterations, string and array scans); Augur stops it so one condition cannot stall the others (the budget is set by --eval-step-budget)"
+        ),
+        span,
+    )
 }
 
 /// Evaluates `ir`; the value may borrow from the program and from the result.
