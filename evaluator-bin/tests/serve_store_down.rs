@@ -16,7 +16,7 @@ use augur_tests::servers::spawn;
 use axum::Router;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use evaluator_bin::serve::service::{CreateRun, Service};
+use evaluator_bin::serve::service::{CreateRun, Limits, Service};
 use evaluator_bin::serve::store::{
     ClaimedRun, Inserted, Loaded, PassRecord, Saved, SqliteStore, Store, StoreError, StoredRun,
 };
@@ -144,7 +144,11 @@ async fn a_full_store_answers_503_goes_unready_and_recovers_losing_nothing() {
         full: AtomicBool::new(false),
     });
     let providers = Providers::new(ProviderOptions::default()).unwrap_or_else(|e| panic!("{e}"));
-    let svc = Service::new(store.clone(), providers, Arc::new(NoSecrets), None);
+    // Quick measurements keep the test short: below the service's default minimum interval.
+    let limits = Limits {
+        min_interval: Duration::from_millis(10),
+    };
+    let svc = Service::with_limits(store.clone(), providers, Arc::new(NoSecrets), None, limits);
     svc.core.ready.store(true, Ordering::Release);
     let (created, _) = svc
         .create_run(CreateRun::Manifest(Box::new(run("steady", &host))), false)

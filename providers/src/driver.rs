@@ -6,7 +6,9 @@
 use std::future::Future;
 
 use analysis_core::drive::{Clock, MeasurementSource};
-use analysis_core::engine::{MeasureOutcome, MeasureRequest, Outcome, RequestKind};
+use analysis_core::engine::{
+    MeasureOutcome, MeasureRequest, Outcome, PassReport, RequestKind, RunEngine,
+};
 use analysis_core::{Fetched, MeasureContext, Measured};
 use chrono::{DateTime, Utc};
 
@@ -27,6 +29,22 @@ impl Clock for WallClock {
         let wait = (at - Utc::now()).to_std().unwrap_or_default();
         tokio::time::sleep(wait)
     }
+}
+
+/// Runs CPU-heavy work (condition evaluation, parsing a large answer) off tokio's async
+/// workers when on a multi-threaded runtime ([`tokio::task::block_in_place`]: the worker hands
+/// its other tasks to another thread first), so one slow measurement never stalls the others.
+/// Elsewhere (a current-thread runtime, no runtime: replays) it runs `f` in place. Either
+/// way `f` runs exactly once, on the calling task, so results are the same.
+pub fn off_worker<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(feature = "live")]
+    {
+        use tokio::runtime::{Handle, RuntimeFlavor};
+        if Handle::try_current().is_ok_and(|h| h.runtime_flavor() == RuntimeFlavor::MultiThread) {
+            return tokio::task::block_in_place(f);
+        }
+    }
+    f()
 }
 
 /// Observes every raw provider answer (used by `augur record`).
@@ -123,6 +141,16 @@ impl MeasurementSource for LiveSource<'_> {
             futures::future::join_all(fetches).await
         }
     }
+
+    /// Conditions are evaluated off the async workers (see [`off_worker`]).
+    fn finish(
+        &mut self,
+        engine: &mut RunEngine,
+        now: DateTime<Utc>,
+        outcomes: Vec<MeasureOutcome>,
+    ) -> PassReport {
+        off_worker(|| engine.finish_pass(now, outcomes))
+    }
 }
 
 /// Every answer that arrives before `cut` changes.
@@ -150,5 +178,66 @@ async fn until_cut<F: Future<Output = MeasureOutcome>>(
                 return done;
             }
         }
+    }
+}
+
+#[cfg(all(test, feature = "live"))]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    use super::off_worker;
+
+    /// With one async worker, a task inside `off_worker` waits for another task to run: it
+    /// can only see it run if the worker was handed over (the 10 s bound only guards a hang).
+    #[test]
+    fn work_off_the_worker_lets_other_tasks_run() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let ran = Arc::new(AtomicBool::new(false));
+        let started = Arc::new(AtomicBool::new(false));
+        let seen = rt.block_on(async {
+            let busy = {
+                let (ran, started) = (ran.clone(), started.clone());
+                tokio::spawn(async move {
+                    off_worker(|| {
+                        started.store(true, Ordering::Release);
+                        let until = Instant::now() + Duration::from_secs(10);
+                        while !ran.load(Ordering::Acquire) && Instant::now() < until {
+                            std::thread::yield_now();
+                        }
+                        ran.load(Ordering::Acquire)
+                    })
+                })
+            };
+            // The busy task holds the worker before the other one is spawned.
+            while !started.load(Ordering::Acquire) {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            let other = {
+                let ran = ran.clone();
+                tokio::spawn(async move { ran.store(true, Ordering::Release) })
+            };
+            let seen = busy.await.unwrap();
+            other.await.unwrap();
+            seen
+        });
+        assert!(
+            seen,
+            "the other task never ran while the work was in progress"
+        );
+    }
+
+    #[test]
+    fn without_a_multi_threaded_runtime_the_work_runs_in_place() {
+        assert_eq!(off_worker(|| 7), 7);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        assert_eq!(rt.block_on(async { off_worker(|| 8) }), 8);
     }
 }

@@ -141,3 +141,22 @@ fn unguarded_indexes_warn_and_guards_are_read_from_the_tree() {
         assert_eq!(lint_condition(cond), want, "{cond}");
     }
 }
+
+/// Issue 10, item 16: lint passed `{$[[[` and a path whose parse takes exponential time.
+#[test]
+fn invalid_and_too_deep_json_paths_are_errors_at_their_line() {
+    let web = |path: &str| {
+        lint(&format!(
+            "{HEAD}  metrics:\n  - name: w\n    provider:\n      web:\n        url: http://x/\n        jsonPath: '{path}'\n"
+        ))
+    };
+    let d = web("{$[[[");
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].starts_with("t.yaml:11:9: error: "), "{d:?}");
+    let deep = format!("{{[?{}(}}", "value(".repeat(15));
+    let d = web(&deep);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].starts_with("t.yaml:11:9: error: "), "{d:?}");
+    assert!(d[0].contains("nest more than"), "{d:?}");
+    assert!(web("{.data.items[?(@.name==\"b\")].v}").is_empty());
+}

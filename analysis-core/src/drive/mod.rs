@@ -46,6 +46,17 @@ pub trait MeasurementSource: Send {
     fn exhausted(&self) -> bool {
         false
     }
+
+    /// Ends the pass with the answers: evaluates the conditions ([`RunEngine::finish_pass`]).
+    /// A live source runs this CPU work where it cannot stall other runs' tasks.
+    fn finish(
+        &mut self,
+        engine: &mut RunEngine,
+        now: DateTime<Utc>,
+        outcomes: Vec<MeasureOutcome>,
+    ) -> PassReport {
+        engine.finish_pass(now, outcomes)
+    }
 }
 
 /// What to do after a pass.
@@ -137,7 +148,7 @@ pub async fn pass<C: Clock, S: MeasurementSource>(
     } else {
         source.measure(&requests, clock).await
     };
-    engine.finish_pass(clock.now(), outcomes)
+    source.finish(engine, clock.now(), outcomes)
 }
 
 /// Drives `engine` until it completes, the source runs out, the observer stops it or the next

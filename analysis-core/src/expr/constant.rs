@@ -2,13 +2,11 @@
 //! context for expressions whose inputs are all constants (the builtin tests use it too).
 //! Both run the evaluator itself, so a folded value is exactly what run time would give.
 
-use std::cell::Cell;
-
 use chrono::{DateTime, Utc};
 
 use super::ir::Ir;
 use super::run::explain::NoTrace;
-use super::run::{Cx, eval};
+use super::run::{Budget, Cx, eval};
 use crate::value::Value;
 
 /// `nil`, the `result` of an evaluation that has none (constant folding).
@@ -17,12 +15,12 @@ static NIL: Value = Value::Nil;
 impl<'f> Cx<'static, 'f> {
     /// A context without a result, frames or clock (the Unix epoch): for expressions whose
     /// inputs are all constants.
-    pub(crate) fn constant(mem: &'f Cell<usize>) -> Self {
+    pub(crate) fn constant(budget: &'f Budget) -> Self {
         Cx {
             result: &NIL,
             now: DateTime::<Utc>::UNIX_EPOCH,
             frame: None,
-            mem,
+            budget,
         }
     }
 }
@@ -41,8 +39,8 @@ pub(crate) fn fold(ir: Ir) -> Ir {
     if !foldable {
         return ir;
     }
-    let mem = Cell::new(0);
-    let cx = Cx::constant(&mem);
+    let budget = Budget::new(super::step_budget());
+    let cx = Cx::constant(&budget);
     let folded = match eval(&ir, &cx, &mut NoTrace) {
         Ok(v) => Some(v.into_owned()),
         Err(_) => None,
@@ -58,8 +56,8 @@ pub(crate) fn fold(ir: Ir) -> Ir {
 /// Calls builtin `name` on constant arguments, as folding would.
 #[cfg(test)]
 pub(crate) fn call_builtin(name: &str, args: &[Value]) -> Result<Value, String> {
-    let mem = Cell::new(0);
-    let cx = Cx::constant(&mem);
+    let budget = Budget::new(super::step_budget());
+    let cx = Cx::constant(&budget);
     let args: Vec<std::borrow::Cow<'_, Value>> =
         args.iter().map(std::borrow::Cow::Borrowed).collect();
     super::run::call_inner(name, &args, &cx, super::error::Span::default())

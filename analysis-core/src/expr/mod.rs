@@ -21,8 +21,8 @@ mod syntax;
 #[cfg(test)]
 mod tests;
 
-use std::cell::Cell;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 
@@ -35,7 +35,24 @@ use crate::value::Value;
 use error::Span;
 use ir::{EnvFn, Ir};
 use run::explain::{NoTrace, Trace, Tracer};
-use run::{Cx, Halt};
+use run::{Budget, Cx, Halt};
+
+/// The default step budget: far more than any real condition takes (a closure over 100,000
+/// series is 100,000 steps), small enough to stop a runaway one within about a tenth of a second.
+pub const DEFAULT_STEP_BUDGET: u64 = 10_000_000;
+
+static STEP_BUDGET: AtomicU64 = AtomicU64::new(DEFAULT_STEP_BUDGET);
+
+/// Sets the step budget of every evaluation in this process (`augur serve --eval-step-budget`):
+/// one step is a closure iteration, an operator or builtin call, or 64 bytes or elements it scans.
+pub fn set_step_budget(steps: u64) {
+    STEP_BUDGET.store(steps, Ordering::Relaxed);
+}
+
+/// The step budget evaluations run with (see [`set_step_budget`]).
+pub fn step_budget() -> u64 {
+    STEP_BUDGET.load(Ordering::Relaxed)
+}
 
 /// What an expression may refer to besides the builtins.
 #[derive(Clone, Debug, PartialEq)]
@@ -129,7 +146,17 @@ impl Program {
 
     /// Evaluates against `result`; `now()` returns `now`, so replays are deterministic.
     pub fn run(&self, result: &Value, now: DateTime<Utc>) -> Result<Value, ExprError> {
-        self.run_with(result, now, &mut NoTrace)
+        self.run_with(result, now, &mut NoTrace, step_budget())
+    }
+
+    /// [`Program::run`] with its own step budget instead of the process-wide one.
+    pub fn run_with_step_budget(
+        &self,
+        result: &Value,
+        now: DateTime<Utc>,
+        steps: u64,
+    ) -> Result<Value, ExprError> {
+        self.run_with(result, now, &mut NoTrace, steps)
     }
 
     /// Like [`Program::run`], also returning each evaluated sub-expression and its value.
@@ -142,7 +169,7 @@ impl Program {
             src: &self.src,
             steps: Vec::new(),
         };
-        let r = self.run_with(result, now, &mut trace);
+        let r = self.run_with(result, now, &mut trace, step_budget());
         (r, trace.steps)
     }
 
@@ -166,13 +193,14 @@ impl Program {
         result: &Value,
         now: DateTime<Utc>,
         t: &mut T,
+        steps: u64,
     ) -> Result<Value, ExprError> {
-        let mem = Cell::new(0);
+        let budget = Budget::new(steps);
         let cx = Cx {
             result,
             now,
             frame: None,
-            mem: &mem,
+            budget: &budget,
         };
         match run::eval(&self.ir, &cx, t) {
             Ok(v) => Ok(v.into_owned()),

@@ -2,7 +2,7 @@
 //! (semantics §5.2), and the unguarded `result[0]` trap, both asked of the compiled program
 //! (its refused types, its unguarded indexes) rather than of the text.
 
-use super::{DocLint, Severity};
+use super::{At, DocLint, Severity};
 use crate::expr::{Env, ExprError, Program, Type, compile};
 use crate::load::{Pos, Style};
 use crate::provider::spec::ResultShape;
@@ -32,7 +32,10 @@ impl DocLint<'_> {
     }
 
     fn compile_error(&mut self, path: &str, field: &str, result: &ResultShape, e: &ExprError) {
-        let pos = self.condition_pos(path, e.line() as usize, e.column() as usize);
+        let pos = At {
+            path: path.to_string(),
+            pos: self.condition_pos(path, e.line() as usize, e.column() as usize),
+        };
         let mut message = format!("{field} does not compile for {}: {e}", result.description);
         // The provider's advice is for a vector used where a scalar belongs.
         let vector_as_scalar = e
@@ -48,7 +51,7 @@ impl DocLint<'_> {
 
     /// The position of a column inside a condition, when the YAML scalar maps one to one.
     pub(super) fn condition_pos(&self, path: &str, line: usize, col: usize) -> Option<Pos> {
-        let field = self.doc.positions.get(path)?;
+        let field = self.positions.get(path)?;
         let shift = match field.style {
             Some(Style::Plain) => 0,
             Some(Style::SingleQuoted | Style::DoubleQuoted) => 1,

@@ -6,6 +6,14 @@ use crate::provider::spec::{ResultShape, spec_of};
 
 impl DocLint<'_> {
     pub(super) fn metric(&mut self, i: usize, m: &Metric) {
+        // Argo accepts a negative count and counts it reached before any measurement.
+        if let Some(c) = crate::validate::effective_count(m)
+            && c < 0
+        {
+            let at = self.at(&format!("spec.metrics[{i}].count"));
+            let message = format!("count must be >= 0, got {c}");
+            self.push(at, Severity::Error, message);
+        }
         let kind = m.provider.kind().unwrap_or("");
         let specs = self.specs.unwrap_or_default();
         if self.specs.is_some() && !kind.is_empty() && spec_of(specs, kind).is_none() {

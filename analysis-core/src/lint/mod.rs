@@ -9,8 +9,8 @@ use std::fmt;
 use std::path::Path;
 
 use crate::args;
-use crate::load::{self, Content, Document, Pos};
-use crate::model::{Argument, DryRun, MeasurementRetention, Metric};
+use crate::load::{self, Content, Pos, Positions};
+use crate::model::{AnalysisRun, AnalysisTemplate, Argument, DryRun, MeasurementRetention, Metric};
 use crate::provider::spec::ProviderSpec;
 use crate::validate;
 
@@ -41,6 +41,9 @@ pub struct Diagnostic {
     pub line: usize,
     /// 1-based column, in characters.
     pub column: usize,
+    /// The field the finding is about (`spec.metrics[0].successCondition`), so a finding on
+    /// an object without positions (an API request) can still say where; empty when unknown.
+    pub path: String,
     /// Error or warning.
     pub severity: Severity,
     /// The finding in words, with a suggestion when there is one.
@@ -76,6 +79,7 @@ fn lint_file_in(path: &Path, specs: Option<&[&dyn ProviderSpec]>) -> Vec<Diagnos
             source: path.display().to_string(),
             line: 1,
             column: 1,
+            path: String::new(),
             severity: Severity::Error,
             message: format!("cannot read: {e}"),
         }],
@@ -112,6 +116,7 @@ fn lint_str_in(text: &str, source: &str, specs: Option<&[&dyn ProviderSpec]>) ->
                 source: source.to_string(),
                 line: pos.line,
                 column: pos.col,
+                path: String::new(),
                 severity: Severity::Error,
                 message,
             }];
@@ -120,31 +125,54 @@ fn lint_str_in(text: &str, source: &str, specs: Option<&[&dyn ProviderSpec]>) ->
     let mut out = Vec::new();
     for doc in &docs {
         let mut lint = DocLint {
-            doc,
+            source: &doc.source,
+            line: doc.line,
+            positions: &doc.positions,
             specs,
             out: &mut out,
         };
-        lint.unknown_fields();
+        for u in &doc.unknown_fields {
+            // A field Augur (and Argo) would drop without a word: a misspelled
+            // `successCondition` makes a metric that always succeeds, so it is an error.
+            lint.push(At::pos(u.pos), Severity::Error, u.to_string());
+        }
         match &doc.content {
-            Content::Template(t) => lint.spec(
-                &t.spec.metrics,
-                &t.spec.args,
-                &t.spec.dry_run,
-                &t.spec.measurement_retention,
-                Kind::of_template(t),
-            ),
-            Content::Run(r) => lint.spec(
-                &r.spec.metrics,
-                &r.spec.args,
-                &r.spec.dry_run,
-                &r.spec.measurement_retention,
-                Kind::Run,
-            ),
+            Content::Template(t) => lint.template(t),
+            Content::Run(r) => lint.run(r),
             Content::Skipped { .. } => {}
         }
     }
     out.sort_by_key(|d| (d.line, d.column));
     out
+}
+
+/// Positions of nothing: what an object that did not come from a file has.
+static NO_POSITIONS: Positions = Positions(std::collections::BTreeMap::new());
+
+/// Lints an AnalysisRun that did not come from a file (an API request): the checks
+/// [`lint_str_with`] makes on a run document, each finding naming its field in
+/// [`Diagnostic::path`] (lines and columns are 1, the source empty).
+pub fn lint_run(run: &AnalysisRun, specs: &[&dyn ProviderSpec]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    object_lint(specs, &mut out).run(run);
+    out
+}
+
+/// Lints an AnalysisTemplate that did not come from a file, as [`lint_run`] does a run.
+pub fn lint_template(template: &AnalysisTemplate, specs: &[&dyn ProviderSpec]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    object_lint(specs, &mut out).template(template);
+    out
+}
+
+fn object_lint<'a>(specs: &'a [&'a dyn ProviderSpec], out: &'a mut Vec<Diagnostic>) -> DocLint<'a> {
+    DocLint {
+        source: "",
+        line: 1,
+        positions: &NO_POSITIONS,
+        specs: Some(specs),
+        out,
+    }
 }
 
 /// Whether any finding is an error (`augur lint` exits 1 then).
@@ -173,38 +201,83 @@ impl Kind {
 }
 
 pub(super) struct DocLint<'a> {
-    doc: &'a Document,
+    /// The file name findings carry.
+    source: &'a str,
+    /// The document's first line: where findings without a position of their own go.
+    line: usize,
+    positions: &'a Positions,
     /// The providers known to the caller; `None` lints the manifest alone.
     specs: Option<&'a [&'a dyn ProviderSpec]>,
     out: &'a mut Vec<Diagnostic>,
 }
 
+/// Where a finding is: its field path, and its position in the file when there is one.
+#[derive(Clone)]
+pub(super) struct At {
+    path: String,
+    pos: Option<Pos>,
+}
+
+impl At {
+    fn pos(pos: Pos) -> At {
+        At {
+            path: String::new(),
+            pos: Some(pos),
+        }
+    }
+
+    /// `self`, at `other`'s position (and path) when `self` has none.
+    pub(super) fn or(self, other: At) -> At {
+        if self.pos.is_some() { self } else { other }
+    }
+}
+
 impl DocLint<'_> {
-    pub(super) fn push(&mut self, pos: Option<Pos>, severity: Severity, message: String) {
-        let pos = pos.unwrap_or(Pos {
-            line: self.doc.line,
+    pub(super) fn push(&mut self, at: At, severity: Severity, message: String) {
+        let pos = at.pos.unwrap_or(Pos {
+            line: self.line,
             col: 1,
             offset: 0,
         });
         self.out.push(Diagnostic {
-            source: self.doc.source.clone(),
+            source: self.source.to_string(),
             line: pos.line,
             column: pos.col,
+            path: at.path,
             severity,
             message,
         });
     }
 
-    pub(super) fn at(&self, path: &str) -> Option<Pos> {
-        self.doc.positions.at(path)
+    pub(super) fn at(&self, path: &str) -> At {
+        At {
+            path: path.to_string(),
+            pos: self.positions.at(path),
+        }
     }
 
-    /// A field Augur (and Argo) would drop without a word: a misspelled `successCondition` makes
-    /// a metric that always succeeds, so it is an error, at the key.
-    fn unknown_fields(&mut self) {
-        for u in &self.doc.unknown_fields {
-            self.push(Some(u.pos), Severity::Error, u.to_string());
-        }
+    fn template(&mut self, t: &AnalysisTemplate) {
+        let s = &t.spec;
+        let kind = Kind::of_template(t);
+        self.spec(
+            &s.metrics,
+            &s.args,
+            &s.dry_run,
+            &s.measurement_retention,
+            kind,
+        );
+    }
+
+    fn run(&mut self, r: &AnalysisRun) {
+        let s = &r.spec;
+        let kind = Kind::Run;
+        self.spec(
+            &s.metrics,
+            &s.args,
+            &s.dry_run,
+            &s.measurement_retention,
+            kind,
+        );
     }
 
     fn spec(

@@ -1,7 +1,6 @@
 //! `dryRun` and `measurementRetention` rules: Argo's regexp matching, and the bare `*` trap.
 
-use super::{DocLint, Severity};
-use crate::load::Pos;
+use super::{At, DocLint, Severity};
 use crate::model::{DryRun, MeasurementRetention, Metric};
 use crate::validate::{self, RuleList, ValidationError};
 
@@ -16,7 +15,7 @@ impl DocLint<'_> {
             let pos = self.at(&format!("spec.dryRun[{i}].metricName"));
             if rule.metric_name == "*" {
                 self.push(
-                    pos,
+                    pos.clone(),
                     Severity::Warning,
                     "metricName \"*\" is not a regular expression Argo accepts: it matches nothing; write \".*\" to match every metric".to_string(),
                 );
@@ -27,7 +26,7 @@ impl DocLint<'_> {
             let pos = self.at(&format!("spec.measurementRetention[{i}].metricName"));
             if rule.metric_name == "*" {
                 self.push(
-                    pos,
+                    pos.clone(),
                     Severity::Warning,
                     "metricName \"*\" is not a regular expression Argo accepts: it matches nothing; write \".*\" to match every metric".to_string(),
                 );
@@ -41,7 +40,7 @@ impl DocLint<'_> {
     /// pass; each rule is checked on its own so every one is reported.
     fn unmatched(
         &mut self,
-        pos: Option<Pos>,
+        pos: At,
         metric_name: &str,
         metrics: &[Metric],
         list: RuleList,

@@ -1,9 +1,8 @@
 //! Args and templating: stand-in values for the args a caller supplies, and snippets'
 //! undeclared args, so the rest of a metric can still be checked.
 
-use super::{DocLint, Severity};
+use super::{At, DocLint, Severity};
 use crate::args;
-use crate::load::Pos;
 use crate::model::{Argument, Metric};
 
 impl DocLint<'_> {
@@ -39,9 +38,12 @@ impl DocLint<'_> {
         }
     }
 
-    pub(super) fn metric_pos(&self, i: usize) -> Option<Pos> {
-        self.at(&format!("spec.metrics[{i}].name"))
-            .or(self.doc.positions.metric(i))
+    pub(super) fn metric_pos(&self, i: usize) -> At {
+        let at = self.at(&format!("spec.metrics[{i}].name"));
+        At {
+            path: format!("spec.metrics[{i}]"),
+            pos: at.pos.or(self.positions.metric(i)),
+        }
     }
 
     /// Declared args with a stand-in value for those a caller or a secret supplies, so that

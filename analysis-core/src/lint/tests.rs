@@ -138,3 +138,35 @@ fn unknown_fields_are_errors_at_the_key_with_a_suggestion() {
         "{d:?}"
     );
 }
+
+/// Issue 10, item 12: the service lints what it is sent with the same checks, without a file.
+#[test]
+fn runs_and_templates_without_a_file_get_the_same_messages_and_their_field() {
+    let text = "kind: AnalysisRun\nmetadata:\n  name: r\nspec:\n  metrics:\n  - name: a\n    count: -5\n    interval: 5s\n    successCondition: result >\n    provider:\n      web:\n        url: http://x/\n";
+    let from_file = lint_str_with(text, "r.yaml", &[&Opaque("web")]);
+    let docs = crate::load::load_str(text, "r.yaml").unwrap();
+    let run = docs[0].run().unwrap();
+    let from_object = lint_run(run, &[&Opaque("web")]);
+    let messages = |d: &[Diagnostic]| d.iter().map(|d| d.message.clone()).collect::<Vec<_>>();
+    assert_eq!(messages(&from_object), messages(&from_file));
+    let paths: Vec<&str> = from_object.iter().map(|d| d.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["spec.metrics[0].count", "spec.metrics[0].successCondition"],
+        "{from_object:?}"
+    );
+    assert!(
+        from_object[0]
+            .message
+            .contains("count must be >= 0, got -5")
+    );
+    assert!(has_errors(&from_object));
+
+    let template = crate::model::AnalysisTemplate {
+        kind: Some("AnalysisTemplate".into()),
+        ..Default::default()
+    };
+    let d = lint_template(&template, &[]);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].message, "no metrics specified");
+}

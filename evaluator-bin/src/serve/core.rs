@@ -23,6 +23,8 @@ pub struct Core {
     pub secrets: Arc<dyn SecretSource>,
     /// `--allow-host`: where metrics submitted over the API may connect (`None`: anywhere).
     pub allow_hosts: Option<Vec<String>>,
+    /// What is accepted at submission (`--min-interval`).
+    pub limits: super::service::Limits,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
     /// The committed state of every run, for reads and watches without touching the store.
@@ -50,6 +52,7 @@ impl Core {
             providers,
             secrets,
             allow_hosts,
+            limits: Default::default(),
             metrics: Metrics::default(),
             registry: Registry::default(),
             accepting: AtomicBool::new(true),

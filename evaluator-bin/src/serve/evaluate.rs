@@ -76,7 +76,7 @@ impl Service {
             return Err(ApiError::Unavailable("the service is shutting down"));
         }
         one_shot(&mut run);
-        validate_run(&run, self.core.allow_hosts.as_deref())?;
+        validate_run(&run, &self.core)?;
 
         let mut engine = RunEngine::new(run);
         let secrets = self.core.secrets.as_ref();

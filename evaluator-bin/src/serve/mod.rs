@@ -99,6 +99,13 @@ pub struct ServeArgs {
     /// On SIGTERM, how long in-flight measurements may take to finish (Go duration).
     #[arg(long, default_value = "30s")]
     shutdown_grace: String,
+    /// Refuse metrics whose interval is shorter than this (Go duration).
+    #[arg(long, default_value = "1s")]
+    min_interval: String,
+    /// Steps one condition evaluation may take (closure iterations, 64-byte scans) before it
+    /// is an Error measurement.
+    #[arg(long, default_value_t = analysis_core::expr::DEFAULT_STEP_BUDGET)]
+    eval_step_budget: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -265,6 +272,8 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
     let grace = duration_flag("--shutdown-grace", &args.shutdown_grace)?;
     let header_read = duration_flag("--header-read-timeout", &args.header_read_timeout)?;
     let idle = duration_flag("--idle-timeout", &args.idle_timeout)?;
+    let min_interval = duration_flag("--min-interval", &args.min_interval)?;
+    analysis_core::expr::set_step_budget(args.eval_step_budget);
     let auth = http::Auth(
         args.auth_token_file
             .as_deref()
@@ -302,7 +311,13 @@ async fn serve(args: ServeArgs) -> Result<(), StartError> {
         Some(dir) => Arc::new(DirSecrets::new(dir.clone())),
         None => Arc::new(NoSecrets),
     };
-    let svc = Arc::new(Service::new(store, providers, secrets, allow_hosts));
+    let svc = Arc::new(Service::with_limits(
+        store,
+        providers,
+        secrets,
+        allow_hosts,
+        service::Limits { min_interval },
+    ));
     let (core, scheduler) = (svc.core.clone(), svc.scheduler.clone());
 
     if let Some(dir) = &args.templates {

@@ -6,9 +6,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use analysis_core::args::{ArgsError, RunRequest, build_run_from, resolve_template_refs};
+use analysis_core::duration::parse_duration;
+use analysis_core::lint;
 use analysis_core::secrets::SecretError;
 use analysis_core::validate::{PreflightError, preflight};
-use analysis_core::{AnalysisRun, AnalysisTemplate, Argument, Phase};
+use analysis_core::{AnalysisRun, AnalysisTemplate, Argument, Metric, Phase};
 
 use super::core::Core;
 use super::error::ApiError;
@@ -136,10 +138,28 @@ fn generated_suffix() -> String {
         .collect()
 }
 
+/// What the service accepts at submission (`augur serve` flags).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// `--min-interval`: a metric measured more often than this is refused (one
+    /// `interval: 0s` run wrote 8 MB of WAL in 20 s).
+    pub min_interval: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            min_interval: Duration::from_secs(1),
+        }
+    }
+}
+
 /// Checks what can be checked before the first pass: metrics exist and are named, every
 /// argument has a value or a source, the spec passes the engine's own [`preflight`] (secrets
-/// take Argo's placeholder; nothing is read) and metrics connect only to allowed hosts.
-pub fn validate_run(run: &AnalysisRun, allow_hosts: Option<&[String]>) -> Result<(), ApiError> {
+/// take Argo's placeholder; nothing is read), no interval is under `--min-interval`, `augur
+/// lint` finds no error (same message, after the field) and metrics connect only to allowed
+/// hosts.
+pub fn validate_run(run: &AnalysisRun, core: &Core) -> Result<(), ApiError> {
     if run.spec.metrics.is_empty() {
         return Err(ApiError::BadRequest(
             "spec.metrics: no metrics specified".into(),
@@ -160,12 +180,68 @@ pub fn validate_run(run: &AnalysisRun, allow_hosts: Option<&[String]>) -> Result
             )));
         }
     }
-    match preflight(&run.spec) {
+    let prepared = match preflight(&run.spec) {
+        Ok(p) => Some(p),
         // A `fieldRef` arg has no value until a Rollout resolves it; the run says so itself.
-        Ok(_) | Err(PreflightError::Args(ArgsError::NotSupplied { .. })) => {}
+        Err(PreflightError::Args(ArgsError::NotSupplied { .. })) => None,
         Err(e) => return Err(ApiError::BadRequest(preflight_message(&e))),
+    };
+    let metrics = prepared.as_ref().map_or(&run.spec.metrics, |p| &p.metrics);
+    check_intervals(metrics, core.limits.min_interval)?;
+    check_lint(&lint::lint_run(run, providers::specs()))?;
+    super::allow::check_hosts(
+        core.allow_hosts.as_deref(),
+        &run.spec.metrics,
+        &run.spec.args,
+    )
+}
+
+/// The checks [`validate_run`] makes that apply to a template sent over the API: intervals
+/// (those not left to args) and lint errors.
+pub fn validate_template(template: &AnalysisTemplate, core: &Core) -> Result<(), ApiError> {
+    check_intervals(&template.spec.metrics, core.limits.min_interval)?;
+    check_lint(&lint::lint_template(template, providers::specs()))
+}
+
+/// Refuses an interval under `min`; an interval that does not parse (still templated, or
+/// invalid, which lint reports) is left alone here.
+fn check_intervals(metrics: &[Metric], min: Duration) -> Result<(), ApiError> {
+    for (i, m) in metrics.iter().enumerate() {
+        let Some(text) = m.interval.as_deref().filter(|s| !s.is_empty()) else {
+            continue;
+        };
+        let Ok(interval) = parse_duration(text) else {
+            continue;
+        };
+        if interval.to_std().map_or(true, |d| d < min) {
+            return Err(ApiError::BadRequest(format!(
+                "spec.metrics[{i}].interval: {text} is shorter than this server's minimum \
+                 interval {} (--min-interval)",
+                go_duration(min)
+            )));
+        }
     }
-    super::allow::check_hosts(allow_hosts, &run.spec.metrics, &run.spec.args)
+    Ok(())
+}
+
+/// A duration as Go prints it (`1s`, `500ms`, `1m30s`), for messages naming the minimum.
+fn go_duration(d: Duration) -> String {
+    let d = chrono::Duration::from_std(d).unwrap_or_default();
+    analysis_core::duration::format_duration(d)
+}
+
+/// The first lint error, as `augur lint` words it, after the field it is about. Args are
+/// checked above (a `fieldRef` arg is accepted on purpose); warnings never refuse a run.
+fn check_lint(findings: &[lint::Diagnostic]) -> Result<(), ApiError> {
+    let error = findings
+        .iter()
+        .filter(|d| d.severity == lint::Severity::Error)
+        .find(|d| !d.path.starts_with("spec.args"));
+    match error {
+        None => Ok(()),
+        Some(d) if d.path.is_empty() => Err(ApiError::BadRequest(d.message.clone())),
+        Some(d) => Err(ApiError::BadRequest(format!("{}: {}", d.path, d.message))),
+    }
 }
 
 /// What GET, POST and the list say about a run whose row no longer decodes.
@@ -214,7 +290,20 @@ impl Service {
         secrets: Arc<dyn analysis_core::secrets::SecretSource>,
         allow_hosts: Option<Vec<String>>,
     ) -> Service {
-        let core = Arc::new(Core::new(store, providers, secrets, allow_hosts));
+        Service::with_limits(store, providers, secrets, allow_hosts, Limits::default())
+    }
+
+    /// [`Service::new`] with submission limits other than the defaults.
+    pub fn with_limits(
+        store: Arc<dyn super::store::Store>,
+        providers: providers::Providers,
+        secrets: Arc<dyn analysis_core::secrets::SecretSource>,
+        allow_hosts: Option<Vec<String>>,
+        limits: Limits,
+    ) -> Service {
+        let mut core = Core::new(store, providers, secrets, allow_hosts);
+        core.limits = limits;
+        let core = Arc::new(core);
         let scheduler = super::scheduler::spawn(core.clone());
         let watched = core.watched.clone();
         tokio::spawn(async move { watched.probe_while_unhealthy().await });
@@ -274,7 +363,7 @@ impl Service {
         run.kind.get_or_insert_with(|| "AnalysisRun".into());
         // A submitted status is not trusted: every run starts from its first pass.
         run.status = None;
-        validate_run(&run, self.core.allow_hosts.as_deref())?;
+        validate_run(&run, &self.core)?;
 
         if let Some(existing) = self.core.registry.get(&name) {
             if !existing_ok {
@@ -432,6 +521,7 @@ impl Service {
             ));
         }
         if source == "api" {
+            validate_template(&template, &self.core)?;
             super::allow::check_hosts(
                 self.core.allow_hosts.as_deref(),
                 &template.spec.metrics,

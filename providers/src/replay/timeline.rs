@@ -158,6 +158,15 @@ impl<S: MeasurementSource> MeasurementSource for Noting<S> {
         self.inner.measure(requests, clock)
     }
 
+    fn finish(
+        &mut self,
+        engine: &mut analysis_core::engine::RunEngine,
+        now: chrono::DateTime<chrono::Utc>,
+        outcomes: Vec<MeasureOutcome>,
+    ) -> analysis_core::engine::PassReport {
+        self.inner.finish(engine, now, outcomes)
+    }
+
     fn exhausted(&self) -> bool {
         self.inner.exhausted()
     }

@@ -31,6 +31,39 @@ use ops::{as_bool, conversion};
 /// Go expr's default memory budget: ranges, `repeat` and built arrays beyond it fail.
 pub(crate) const MEMORY_BUDGET: usize = 1_000_000;
 
+/// What one evaluation may spend: Go's memory budget, and Augur's step budget, which bounds
+/// the CPU a condition may burn without allocating (closure iterations and string work).
+pub(crate) struct Budget {
+    mem: Cell<usize>,
+    steps: Cell<u64>,
+    max_steps: u64,
+}
+
+impl Budget {
+    pub(crate) fn new(max_steps: u64) -> Budget {
+        Budget {
+            mem: Cell::new(0),
+            steps: Cell::new(0),
+            max_steps,
+        }
+    }
+}
+
+/// Bytes (or elements) of work that cost one step: a scan of a long string is charged by its
+/// length, so a loop over it cannot hide behind one step per iteration.
+const BYTES_PER_STEP: usize = 64;
+
+/// The work an operand takes to scan: its bytes or elements.
+pub(crate) fn size_of(v: &Value) -> usize {
+    match v {
+        Value::String(s) => s.len(),
+        Value::List(l) => l.len(),
+        Value::Floats(f) => f.len(),
+        Value::Map(m) => m.len(),
+        _ => 0,
+    }
+}
+
 /// Why evaluation stopped early.
 #[derive(Debug)]
 pub(crate) enum Halt {
@@ -75,7 +108,7 @@ pub(crate) struct Cx<'v, 'f> {
     pub result: &'v Value,
     pub now: DateTime<Utc>,
     pub frame: Option<&'f Frame<'v, 'f>>,
-    pub mem: &'f Cell<usize>,
+    pub budget: &'f Budget,
 }
 
 impl<'v, 'f> Cx<'v, 'f> {
@@ -89,10 +122,22 @@ impl<'v, 'f> Cx<'v, 'f> {
 
     /// Go's `memGrow`: counts allocations against the budget.
     pub fn grow(&self, n: usize, span: Span) -> Result<(), Halt> {
-        let used = self.mem.get().saturating_add(n);
-        self.mem.set(used);
+        let used = self.budget.mem.get().saturating_add(n);
+        self.budget.mem.set(used);
         if used > MEMORY_BUDGET {
             return Err(rt("memory budget exceeded", span));
+        }
+        Ok(())
+    }
+
+    /// Counts one step plus `size` bytes or elements of work against the step budget.
+    #[inline]
+    pub fn step(&self, size: usize, span: Span) -> Result<(), Halt> {
+        let cost = 1 + (size / BYTES_PER_STEP) as u64;
+        let used = self.budget.steps.get().saturating_add(cost);
+        self.budget.steps.set(used);
+        if used > self.budget.max_steps {
+            return Err(over_budget(self.budget.max_steps, span));
         }
         Ok(())
     }
@@ -106,9 +151,21 @@ impl<'v, 'f> Cx<'v, 'f> {
             result: self.result,
             now: self.now,
             frame: Some(frame),
-            mem: self.mem,
+            budget: self.budget,
         }
     }
+}
+
+/// The step budget's error, out of the hot loops.
+#[cold]
+#[inline(never)]
+fn over_budget(max_steps: u64, span: Span) -> Halt {
+    rt(
+        format!(
+            "step budget exceeded: the expression did more than {max_steps} steps of work (closure iterations, string and array scans); Augur stops it so one condition cannot stall the others (the budget is set by --eval-step-budget)"
+        ),
+        span,
+    )
 }
 
 /// Evaluates `ir`; the value may borrow from the program and from the result.
@@ -257,11 +314,13 @@ fn eval_call<'v, T: Tracer>(c: &'v Call, cx: &Cx<'v, '_>, t: &mut T) -> R<'v> {
                 [] => funcs::call(name, &[], cx, c.span),
                 [a] => {
                     let a = eval(a, cx, t)?;
+                    cx.step(size_of(&a), c.span)?;
                     funcs::call(name, std::slice::from_ref(&a), cx, c.span)
                 }
                 [a, b] => {
                     let a = eval(a, cx, t)?;
                     let b = eval(b, cx, t)?;
+                    cx.step(size_of(&a).saturating_add(size_of(&b)), c.span)?;
                     funcs::call(name, &[a, b], cx, c.span)
                 }
                 many => {
@@ -269,6 +328,10 @@ fn eval_call<'v, T: Tracer>(c: &'v Call, cx: &Cx<'v, '_>, t: &mut T) -> R<'v> {
                     for a in many {
                         args.push(eval(a, cx, t)?);
                     }
+                    let size = args
+                        .iter()
+                        .fold(0usize, |n, a| n.saturating_add(size_of(a)));
+                    cx.step(size, c.span)?;
                     funcs::call(name, &args, cx, c.span)
                 }
             };
@@ -341,6 +404,7 @@ fn eval_rest<'v, T: Tracer>(ir: &'v Ir, cx: &Cx<'v, '_>, t: &mut T) -> R<'v> {
         Ir::CmpConst(c) => eval_cmp_const(c, cx, t),
         Ir::InStrSet(needle, set, span) => {
             let v = eval(needle, cx, t)?;
+            cx.step(size_of(&v), *span)?;
             let found = match &*v {
                 Value::String(s) => set.contains(&**s),
                 Value::Nil => set.contains(""),
@@ -358,6 +422,7 @@ fn eval_rest<'v, T: Tracer>(ir: &'v Ir, cx: &Cx<'v, '_>, t: &mut T) -> R<'v> {
         }
         Ir::MatchConst(x, re, span) => {
             let v = eval(x, cx, t)?;
+            cx.step(size_of(&v), *span)?;
             let m = match &*v {
                 Value::Nil => false,
                 Value::String(s) => re.is_match(s),
@@ -481,6 +546,7 @@ fn member<'v, T: Tracer>(base: &'v Value, key: &'v Key, cx: &Cx<'v, '_>, t: &mut
 
 /// Binary operators on evaluated operands.
 pub(crate) fn binary(op: BinOp, l: &Value, r: &Value, cx: &Cx, span: Span) -> Result<Value, Halt> {
+    cx.step(size_of(l).saturating_add(size_of(r)), span)?;
     let e = |m: String| rt(m, span);
     Ok(match op {
         BinOp::Eq => Value::Bool(ops::equal(l, r)),

@@ -89,6 +89,7 @@ fn body<'w, U: Tracer>(
     cx: &Cx<'w, '_>,
     u: &mut U,
 ) -> R<'w> {
+    cx.step(0, p.span)?;
     let item = items.item(i);
     let Some(b) = &p.body else {
         return Ok(item.value());
@@ -109,6 +110,7 @@ fn truth(v: &Value, span: Span) -> Result<bool, Halt> {
 /// The closure's verdict on element `i` (or the element itself when there is no closure).
 #[inline]
 fn test<'w>(p: &'w Pred, items: &Elems<'w>, i: usize, cx: &Cx<'w, '_>) -> Result<bool, Halt> {
+    cx.step(0, p.span)?;
     let item = items.item(i);
     let Some(b) = &p.body else {
         return truth(&item.value(), p.span);
@@ -318,6 +320,7 @@ fn reduce<'w>(
         return Ok(acc);
     };
     for i in start..n {
+        cx.step(0, p.span)?;
         let frame = Frame {
             item: items.item(i),
             index: i,

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::*;
 
+mod budget;
 mod builtins;
 mod conditions;
 mod operators;
