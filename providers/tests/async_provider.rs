@@ -127,7 +127,7 @@ fn a_running_measurement_is_resumed_until_it_finishes() {
 struct TerminateWhileRunning;
 
 impl Observer for TerminateWhileRunning {
-    async fn after_pass(&mut self, engine: &RunEngine, _: &PassReport) -> Flow {
+    async fn after_pass(&mut self, engine: &RunEngine, _: &mut PassReport) -> Flow {
         let in_flight = engine
             .run()
             .status

@@ -130,6 +130,7 @@ pub fn assess_run(run: &AnalysisRun) -> Result<AssessedRun, PreflightError> {
 
 /// [`run_phase`] with each metric's result already found: its index in
 /// `status.metric_results`. The engine keeps those indexes, so a pass does no name lookups.
+#[inline]
 pub(crate) fn run_phase_indexed<'a>(
     metrics: impl Iterator<Item = (MetricRule<'a>, Option<usize>)>,
     status: &mut AnalysisRunStatus,

@@ -93,11 +93,12 @@ pub trait Observer: Send {
     }
 
     /// After every pass. The service commits the pass here before anything is reported, so a
-    /// slow answer delays only this run.
+    /// slow answer delays only this run. The report is the observer's to take from (a
+    /// timeline moves its measurements out rather than copying them).
     fn after_pass<'a>(
         &'a mut self,
         _engine: &'a RunEngine,
-        _report: &'a PassReport,
+        _report: &'a mut PassReport,
     ) -> impl Future<Output = Flow> + Send + 'a {
         std::future::ready(Flow::Continue)
     }
@@ -166,8 +167,9 @@ pub async fn drive<C: Clock, S: MeasurementSource, O: Observer>(
     loop {
         let began = clock.now();
         observer.before_pass(engine, due, began);
-        let report = pass(engine, secrets, clock, source).await;
-        match observer.after_pass(engine, &report).await {
+        let mut report = pass(engine, secrets, clock, source).await;
+        let quiet = report.measurements.is_empty() && !report.changed;
+        match observer.after_pass(engine, &mut report).await {
             Flow::Continue => {}
             Flow::Terminate => engine.terminate(),
             Flow::Stop => return End::Stopped,
@@ -181,7 +183,7 @@ pub async fn drive<C: Clock, S: MeasurementSource, O: Observer>(
         let Some(next) = engine.next_pass_at() else {
             return End::Stalled;
         };
-        if report.measurements.is_empty() && !report.changed && next <= began {
+        if quiet && next <= began {
             idle += 1;
             if idle > MAX_IDLE_PASSES {
                 return End::Stalled;

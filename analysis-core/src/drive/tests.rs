@@ -133,7 +133,7 @@ impl Observer for Stopper {
     fn after_pass<'a>(
         &'a mut self,
         _engine: &'a RunEngine,
-        report: &'a PassReport,
+        report: &'a mut PassReport,
     ) -> impl Future<Output = Flow> + Send + 'a {
         self.passes += usize::from(!report.measurements.is_empty());
         let flow = if !self.by_interrupt && self.passes == self.after {

@@ -95,10 +95,11 @@ pub enum RequestKind {
     /// Take a new measurement.
     Measure,
     /// Finish this in-flight measurement (it was answered [`Outcome::Running`] before).
-    Resume(Measurement),
+    /// Boxed: most requests are [`RequestKind::Measure`], and a request stays small.
+    Resume(Box<Measurement>),
     /// The run is terminating: stop this in-flight measurement. A Successful answer gets the
     /// message `Metric Terminated`, as in Argo.
-    Terminate(Measurement),
+    Terminate(Box<Measurement>),
 }
 
 /// How long the engine waits before asking again about a measurement left in flight without
@@ -333,13 +334,20 @@ impl RunEngine {
         let (Ok(plans), Some(templated)) = (&self.plans, &self.templated) else {
             return Vec::new();
         };
+        self.pass = Some(Pass::Measuring {
+            terminate,
+            began: now,
+        });
+        // Most passes take nothing (the re-pass after a status write, an early wake-up).
+        if self.tasks.iter().all(Option::is_none) {
+            return Vec::new();
+        }
         let results = self
             .run
             .status
             .as_ref()
             .map_or(&[][..], |s| &s.metric_results[..]);
-        let requests = self
-            .tasks
+        self.tasks
             .iter()
             .zip(&self.result_idx)
             .zip(plans.iter().zip(&templated.metrics))
@@ -347,7 +355,7 @@ impl RunEngine {
                 let in_flight = || {
                     idx.and_then(|i| results.get(i))
                         .and_then(|r| r.measurements.last())
-                        .cloned()
+                        .map(|m| Box::new(m.clone()))
                 };
                 let kind = match (*task)? {
                     Task::Measure => RequestKind::Measure,
@@ -360,12 +368,7 @@ impl RunEngine {
                     kind,
                 })
             })
-            .collect();
-        self.pass = Some(Pass::Measuring {
-            terminate,
-            began: now,
-        });
-        requests
+            .collect()
     }
 
     /// Ends the pass begun by [`RunEngine::begin_pass`]: records the outcomes, assesses every

@@ -8,6 +8,7 @@ pub(crate) use crate::assess::{RunAssessment, is_terminating};
 
 /// Assesses every metric (updating its stored phase and message) and the run. `result_idx`
 /// maps each plan to its result in `status.metric_results`; summaries are written to `status`.
+#[inline]
 pub(crate) fn assess_run(
     plans: &[MetricPlan],
     result_idx: &[Option<usize>],

@@ -198,7 +198,7 @@ impl Observer for Progress {
     fn after_pass<'a>(
         &'a mut self,
         engine: &'a RunEngine,
-        report: &'a PassReport,
+        report: &'a mut PassReport,
     ) -> impl Future<Output = Flow> + Send + 'a {
         self.measured(engine, report);
         std::future::ready(Flow::Continue)

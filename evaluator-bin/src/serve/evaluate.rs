@@ -128,10 +128,10 @@ impl Observer for Deadline {
     fn after_pass<'a>(
         &'a mut self,
         engine: &'a RunEngine,
-        report: &'a PassReport,
+        report: &'a mut PassReport,
     ) -> impl Future<Output = Flow> + Send + 'a {
         self.passes += 1;
-        self.recorded.extend(report.measurements.iter().cloned());
+        self.recorded.append(&mut report.measurements);
         let in_time =
             Utc::now() < self.at && engine.next_pass_at().is_some_and(|next| next < self.at);
         let flow = if engine.is_completed() || (in_time && self.passes < MAX_PASSES) {

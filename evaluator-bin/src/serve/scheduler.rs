@@ -445,7 +445,7 @@ impl Observer for Commit {
         self.core.in_flight.fetch_add(1, Ordering::Relaxed);
     }
 
-    async fn after_pass(&mut self, engine: &RunEngine, report: &PassReport) -> Flow {
+    async fn after_pass(&mut self, engine: &RunEngine, report: &mut PassReport) -> Flow {
         self.core.in_flight.fetch_sub(1, Ordering::Relaxed);
         let completed = engine.is_completed();
         let idle = report.measurements.is_empty() && !report.changed;

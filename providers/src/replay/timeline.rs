@@ -93,10 +93,10 @@ impl Observer for Timeline {
     fn after_pass<'a>(
         &'a mut self,
         engine: &'a RunEngine,
-        report: &'a PassReport,
+        report: &'a mut PassReport,
     ) -> impl Future<Output = analysis_core::drive::Flow> + Send + 'a {
         let status = engine.run().status.as_ref();
-        for rec in &report.measurements {
+        for rec in &mut report.measurements {
             self.measurements += 1;
             if !self.has_room() {
                 continue;
@@ -104,15 +104,15 @@ impl Observer for Timeline {
             let metric_phase = status
                 .and_then(|s| s.metric_results.iter().find(|r| r.name == rec.metric_name))
                 .map_or(Phase::Pending, |r| r.phase);
-            let m = &rec.measurement;
+            let m = &mut rec.measurement;
             self.entries.push(TimelineEntry {
                 at: m.finished_at.or(m.started_at).unwrap_or_default(),
                 line: rec.origin,
-                metric: rec.metric_name.clone(),
+                metric: std::mem::take(&mut rec.metric_name),
                 phase: m.phase,
-                value: m.value.clone(),
-                message: m.message.clone(),
-                explanation: rec.explanation.clone(),
+                value: std::mem::take(&mut m.value),
+                message: std::mem::take(&mut m.message),
+                explanation: std::mem::take(&mut rec.explanation),
                 metric_phase,
             });
         }
