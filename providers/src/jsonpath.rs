@@ -82,28 +82,41 @@ impl K8sJsonPath {
     }
 }
 
+/// Whether a left-to-right scan is inside a quoted string (`'…'` or `"…"`, with backslash
+/// escapes): the one rule both the action splitter and the bounds check follow.
+#[derive(Default)]
+struct Quotes {
+    open: Option<char>,
+    escaped: bool,
+}
+
+impl Quotes {
+    /// Feeds `c`; true when it belongs to a quoted string, its quotes included.
+    fn quoted(&mut self, c: char) -> bool {
+        if let Some(q) = self.open {
+            if self.escaped {
+                self.escaped = false;
+            } else if c == '\\' {
+                self.escaped = true;
+            } else if c == q {
+                self.open = None;
+            }
+            return true;
+        }
+        if matches!(c, '\'' | '"') {
+            self.open = Some(c);
+            return true;
+        }
+        false
+    }
+}
+
 /// The index of the `}` closing an action, skipping quoted strings.
 fn find_close(s: &str) -> Option<usize> {
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for (i, c) in s.char_indices() {
-        if let Some(q) = quote {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == q {
-                quote = None;
-            }
-            continue;
-        }
-        match c {
-            '\'' | '"' => quote = Some(c),
-            '}' => return Some(i),
-            _ => {}
-        }
-    }
-    None
+    let mut quotes = Quotes::default();
+    s.char_indices()
+        .find(|&(_, c)| !quotes.quoted(c) && c == '}')
+        .map(|(i, _)| i)
 }
 
 /// Rewrites a k8s action (`$.a.b`, `.a[0]`, `..x`, `.a['b.c']`) into an RFC 9535 query.
@@ -182,21 +195,12 @@ fn to_rfc(action: &str) -> Result<JpQuery, String> {
 /// balance and nest at most [`MAX_DEPTH`] deep.
 fn bounded(rfc: &str) -> Result<(), String> {
     let mut open: Vec<char> = Vec::new();
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
+    let mut quotes = Quotes::default();
     for c in rfc.chars() {
-        if let Some(q) = quote {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == q {
-                quote = None;
-            }
+        if quotes.quoted(c) {
             continue;
         }
         match c {
-            '\'' | '"' => quote = Some(c),
             '(' | '[' => {
                 open.push(c);
                 if open.len() > MAX_DEPTH {
@@ -214,7 +218,7 @@ fn bounded(rfc: &str) -> Result<(), String> {
             _ => {}
         }
     }
-    match (quote, open.last()) {
+    match (quotes.open, open.last()) {
         (Some(q), _) => Err(format!("unclosed {q}...{q} string")),
         (None, Some(c)) => Err(format!("unclosed {c:?}")),
         (None, None) => Ok(()),
