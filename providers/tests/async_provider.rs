@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use analysis_core::drive::{self, Clock, End, Flow, Observer, VirtualClock};
 use analysis_core::engine::{PassReport, RunEngine};
-use analysis_core::model::{AnalysisRun, Measurement, Phase};
+use analysis_core::model::{AnalysisRun, AnalysisRunStatus, Measurement, Phase};
 use analysis_core::secrets::NoSecrets;
 use analysis_core::{
     BoxFuture, Fetched, MeasureContext, Measured, Metric, Provider, ProviderError, ProviderOutput,
@@ -87,21 +87,26 @@ fn run(count: i64) -> AnalysisRun {
     .unwrap_or_default()
 }
 
-fn providers(job: Arc<Job>) -> Providers {
-    let mut p = Providers::new(ProviderOptions::default()).unwrap_or_else(|e| panic!("{e}"));
-    p.insert(job);
-    p
+/// What a drive of a `count`-measurement run over a job taking `polls` resumes left behind.
+struct Driven {
+    end: End,
+    job: Arc<Job>,
+    status: AnalysisRunStatus,
+    /// The virtual clock's time at the end.
+    now: DateTime<Utc>,
 }
 
-#[test]
-fn a_running_measurement_is_resumed_until_it_finishes() {
+/// Drives a run of the job provider on a virtual clock, watched by `observer`.
+fn drive_job(polls: usize, count: i64, observer: &mut impl Observer) -> Driven {
     let job = Arc::new(Job {
-        polls: 3,
+        polls,
         resumed: AtomicUsize::new(0),
         terminated: AtomicUsize::new(0),
     });
-    let providers = providers(job.clone());
-    let mut engine = RunEngine::new(run(1));
+    let mut providers =
+        Providers::new(ProviderOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    providers.insert(job.clone());
+    let mut engine = RunEngine::new(run(count));
     let clock = VirtualClock::new(start());
     let mut source = LiveSource::new(&providers);
     let end = drive::block_on(drive::drive(
@@ -109,18 +114,34 @@ fn a_running_measurement_is_resumed_until_it_finishes() {
         &NoSecrets,
         &clock,
         &mut source,
-        &mut (),
+        observer,
         None,
     ));
+    let status = engine.run().status.clone().unwrap_or_default();
+    Driven {
+        end,
+        job,
+        status,
+        now: clock.now(),
+    }
+}
+
+#[test]
+fn a_running_measurement_is_resumed_until_it_finishes() {
+    let Driven {
+        end,
+        job,
+        status,
+        now,
+    } = drive_job(3, 1, &mut ());
     assert_eq!(end, End::Completed);
     assert_eq!(job.resumed.load(Ordering::SeqCst), 3);
-    let status = engine.run().status.clone().unwrap_or_default();
     assert_eq!(status.phase, Some(Phase::Successful));
     let m = &status.metric_results[0].measurements[0];
     // One measurement, started at the first pass and finished at the third resume.
     assert_eq!(m.started_at, Some(start()));
     assert_eq!(m.finished_at, Some(start() + TimeDelta::seconds(90)));
-    assert_eq!(clock.now(), start() + TimeDelta::seconds(90));
+    assert_eq!(now, start() + TimeDelta::seconds(90));
 }
 
 /// Terminates the run once the first measurement is in flight.
@@ -143,26 +164,14 @@ impl Observer for TerminateWhileRunning {
 
 #[test]
 fn terminating_a_run_stops_its_measurement_in_flight() {
-    let job = Arc::new(Job {
-        polls: 100,
-        resumed: AtomicUsize::new(0),
-        terminated: AtomicUsize::new(0),
-    });
-    let providers = providers(job.clone());
-    let mut engine = RunEngine::new(run(5));
-    let clock = VirtualClock::new(start());
-    let mut source = LiveSource::new(&providers);
-    let end = drive::block_on(drive::drive(
-        &mut engine,
-        &NoSecrets,
-        &clock,
-        &mut source,
-        &mut TerminateWhileRunning,
-        None,
-    ));
+    let Driven {
+        end,
+        job,
+        status,
+        now,
+    } = drive_job(100, 5, &mut TerminateWhileRunning);
     assert_eq!(end, End::Completed);
     assert_eq!(job.terminated.load(Ordering::SeqCst), 1);
-    let status = engine.run().status.clone().unwrap_or_default();
     let m = &status.metric_results[0].measurements[0];
     // Argo: a termination that comes back Successful reads "Metric Terminated".
     assert_eq!(
@@ -172,5 +181,5 @@ fn terminating_a_run_stops_its_measurement_in_flight() {
     assert_eq!(status.phase, Some(Phase::Successful));
     assert_eq!(status.message, "Run Terminated");
     // Nothing waited for the resumeAt half a minute away.
-    assert_eq!(clock.now(), start());
+    assert_eq!(now, start());
 }
