@@ -104,7 +104,7 @@ pub enum RequestKind {
 
 /// How long the engine waits before asking again about a measurement left in flight without
 /// a `resumeAt` (unanswered, or [`Outcome::Running`] with none): Argo's error retry gap.
-pub const IN_FLIGHT_RESUME: TimeDelta = TimeDelta::seconds(10);
+pub const IN_FLIGHT_RESUME: TimeDelta = schedule::ERROR_RETRY_INTERVAL;
 
 /// What the driver got for a [`MeasureRequest`].
 #[derive(Clone, Debug)]

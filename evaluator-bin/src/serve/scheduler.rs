@@ -508,7 +508,10 @@ impl Commit {
                 .collect()
         };
         let status = loop {
-            match self.try_save(engine, &measurements, completed).await {
+            match self
+                .try_save(engine, &measurements, &secrets, completed)
+                .await
+            {
                 Ok(Some(status)) => break status,
                 Ok(None) => return false,
                 Err(e) => {
@@ -526,20 +529,21 @@ impl Commit {
         true
     }
 
-    /// One commit: `Ok(None)` when the run is no longer this process's to write.
+    /// One commit, with `secrets` masked in the status: `Ok(None)` when the run is no longer
+    /// this process's to write.
     async fn try_save(
         &self,
         engine: &RunEngine,
         measurements: &[(&str, &Measurement)],
+        secrets: &[String],
         completed: bool,
     ) -> Result<Option<EncodedStatus>, String> {
         let mut status =
             EncodedStatus::new(engine.run().status.as_ref()).map_err(|e| e.to_string())?;
-        let secrets = self.secrets(engine);
         if let (false, Some(json)) = (secrets.is_empty(), status.json.as_deref()) {
             let mut value: serde_json::Value =
                 serde_json::from_str(json).map_err(|e| e.to_string())?;
-            mask_value(&mut value, &secrets);
+            mask_value(&mut value, secrets);
             status.json = Some(Arc::from(value.to_string()));
         }
         let record = PassRecord {

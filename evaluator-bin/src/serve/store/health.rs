@@ -35,7 +35,8 @@ impl Watched {
         self.healthy.load(Ordering::Acquire)
     }
 
-    /// Probes the store while it is unhealthy, until `stop` resolves.
+    /// Probes the store every [`PROBE_EVERY`] while it is unhealthy; runs for the life of the
+    /// service.
     pub async fn probe_while_unhealthy(&self) {
         loop {
             tokio::time::sleep(PROBE_EVERY).await;
